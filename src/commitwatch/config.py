@@ -1,0 +1,254 @@
+"""Settings: one model, one merge function.
+
+Order of precedence (later wins)::
+
+    defaults < config file (TOML) < COMMITWATCH_* environment variables < command-line flags
+
+Unknown keys are errors that name the file and the key: a typo must never silently fall back to a
+default (for example a misspelt ``base_url`` sending commits to the wrong endpoint). Secrets are never
+stored here: only the *names* of the environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+Language = Literal["zh-CN", "en"]
+Format = Literal["md", "json"]
+FORMATS: tuple[str, ...] = ("md", "json")
+ENV_PREFIX = "COMMITWATCH_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RepoConfig(_Section):
+    repo: str = Field(min_length=1, description="GitHub shorthand owner/name, git URL or local path")
+    branch: str | None = None
+    github: str | None = Field(None, description="owner/name on GitHub, for links from a local path")
+
+
+class Price(_Section):
+    """Price in any currency per million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+class LLMSettings(_Section):
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str = "COMMITWATCH_LLM_API_KEY"
+    timeout: float = Field(120.0, gt=0, description="seconds per request")
+    concurrency: int = Field(8, ge=1, le=256)
+    requests_per_minute: int | None = Field(None, ge=1)
+    temperature: float = Field(0.2, ge=0, le=2)
+    max_output_tokens: int = Field(2048, ge=64)
+    input_token_budget: int = Field(24_000, ge=1_000, description="per request; fits a 32k-context model")
+    structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
+    max_retries: int = Field(4, ge=0, le=20)
+    max_retry_wait: float = Field(120.0, ge=0, description="longest Retry-After honoured, seconds")
+    run_token_limit: int | None = Field(None, ge=1, description="tokens per run; then rules")
+    light_model: str | None = Field(None, description="model for commits the rules rate low")
+    analyze_bots: bool = False
+    prices: dict[str, Price] = Field(default_factory=dict, description="model name -> price")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+class GitHubSettings(_Section):
+    api_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+
+
+class GitSettings(_Section):
+    allowed_protocols: list[str] = Field(
+        default_factory=lambda: ["https", "ssh"],
+        description="protocols git may use for remote mirrors (file is always allowed for local paths)",
+    )
+    window_slack_days: int = Field(30, ge=0, description="how far before the window git walks history")
+
+
+class PublishSettings(_Section):
+    github_repo: str | None = None
+    branch: str = "main"
+    path_template: str = "reports/{year}/{repo_slug}/{date}.md"
+    issue: bool = False
+
+
+class NotifySettings(_Section):
+    urls: list[str] = Field(default_factory=list)
+
+
+class Settings(_Section):
+    timezone: str = "Asia/Shanghai"
+    language: Language = "zh-CN"
+    output_dir: Path = Path("reports")
+    formats: list[Format] = Field(default_factory=lambda: ["md", "json"])
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("commitwatch")))
+    repos: list[RepoConfig] = Field(default_factory=list)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    git: GitSettings = Field(default_factory=GitSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        parse_timezone(value)
+        return value
+
+    @field_validator("formats")
+    @classmethod
+    def _unique_formats(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one format is needed")
+        return list(dict.fromkeys(value))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return parse_timezone(self.timezone)
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """An IANA time zone, or ValueError naming what is accepted."""
+    try:
+        if not name or name != name.strip() or ".." in name or name.startswith("/"):
+            raise ZoneInfoNotFoundError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai or UTC)") from e
+
+
+def parse_formats(text: str) -> list[str]:
+    """'md,json' -> ['md', 'json']; raises ValueError naming the allowed formats."""
+    items = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [item for item in items if item not in FORMATS]
+    if unknown or not items:
+        raise ValueError(f"unknown format {', '.join(unknown) or repr(text)} (choose from {', '.join(FORMATS)})")
+    return items
+
+
+# Environment variables and the settings they set. LLM ones keep the names in DESIGN.md.
+_ENV_KEYS: dict[str, tuple[str, ...]] = {
+    "TIMEZONE": ("timezone",),
+    "LANGUAGE": ("language",),
+    "OUTPUT_DIR": ("output_dir",),
+    "FORMATS": ("formats",),
+    "CACHE_DIR": ("cache_dir",),
+    "LLM_BASE_URL": ("llm", "base_url"),
+    "LLM_MODEL": ("llm", "model"),
+}
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings that COMMITWATCH_* variables set, as a nested dict."""
+    out: dict[str, Any] = {}
+    for suffix, path in _ENV_KEYS.items():
+        value = environ.get(ENV_PREFIX + suffix)
+        if value is None or value == "":
+            continue
+        parsed: Any = value
+        if suffix == "FORMATS":
+            try:
+                parsed = parse_formats(value)
+            except ValueError as e:
+                raise ConfigError(f"{ENV_PREFIX}{suffix}: {e}", hint="Fix or unset the variable.") from e
+        _set_path(out, path, parsed)
+    return out
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse a TOML config file; errors name the file and say what to fix."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise ConfigError(f"config file not found: {path}", hint="Check the --config path.") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read config file {path}: {e}", hint="Check the file and its permissions.") from e
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}", hint="Fix the syntax at the line shown.") from e
+
+
+def load_settings(
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge defaults < config file < COMMITWATCH_* env < ``overrides`` (command-line flags).
+
+    ``overrides`` is a nested dict of only the flags the user gave (``None`` values are ignored).
+    Without ``config_path``, ``COMMITWATCH_CONFIG`` names the file, if set.
+    """
+    environ = os.environ if environ is None else environ
+    source = "configuration"
+    data: dict[str, Any] = {}
+    if config_path is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config_path = Path(environ[ENV_PREFIX + "CONFIG"])
+    if config_path is not None:
+        data = read_config_file(config_path)
+        source = str(config_path)
+    layers = [env_overrides(environ), dict(overrides or {})]
+    for layer in layers:
+        _deep_merge(data, layer)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_describe(e, source), hint=_hint(e)) from e
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            problems.append(f"unknown key '{key}'")
+        else:
+            problems.append(f"'{key}': {item['msg']}")
+    return f"{source}: " + "; ".join(problems)
+
+
+def _hint(error: ValidationError) -> str:
+    if any(item["type"] == "extra_forbidden" for item in error.errors()):
+        return "Check the spelling; the keys are listed in docs/configuration.md."
+    return "Fix the value; docs/configuration.md lists every key and its type."
+
+
+def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    target[path[-1]] = value
+
+
+def _deep_merge(base: dict[str, Any], layer: Mapping[str, Any]) -> None:
+    for key, value in layer.items():
+        if value is None:
+            continue
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _deep_merge(base[key], value)
+        elif isinstance(value, Mapping):
+            base[key] = {}
+            _deep_merge(base[key], value)
+        else:
+            base[key] = value

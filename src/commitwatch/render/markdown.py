@@ -1,0 +1,485 @@
+"""The Markdown report: the sample's layout, with structure we control and links that resolve.
+
+    text = render_markdown(report)                      # labels from locales/<report.language>/
+    text = render_markdown(report, translator=Translator("en", extra_dirs=[...]))
+
+Layout (every label from the locale catalogs):
+
+    # title                                  day: "每日更新报告（2026-02-07）"; otherwise the range
+    analyzer line · branch · time zone
+    > warnings (only when there are any)
+    ## owner/name
+    | time | author | subject |              one row per commit, newest first, subject only
+    ### 📊 statistics + one line
+    ### ✨ highlights (only when there are any)
+    ### 📋 contents                           repo → statistics → highlights → groups → commits
+    ### 🔴 group (n)                          high → medium → low, empty groups left out
+    #### commit subject                       then SHA + links, type · importance · analyzer,
+                                             and the analysis sections as bold labels
+    ---
+    footer: generated time, LLM usage when any requests were made
+
+A window without commits gives the title, the repository heading and one line that says so.
+
+All data (subjects, names, paths, model text, warnings) is escaped in Python before it reaches the
+template (``render/escape.py``); the template only arranges ready Markdown. Anchors are computed for
+every heading in document order with ``anchors.Slugger`` from the heading's plain text, so each
+contents link points at the anchor GitHub gives that heading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from commitwatch import i18n
+from commitwatch.i18n import Translator
+from commitwatch.models import (
+    Analysis,
+    CommitEntry,
+    Importance,
+    ReportData,
+)
+from commitwatch.render.anchors import Slugger, slugify
+from commitwatch.render.environment import environment
+from commitwatch.render.escape import (
+    code_span,
+    escape_cell,
+    escape_inline,
+    escape_prose,
+    link_destination,
+    normalize,
+    shorten,
+)
+
+SUBJECT_LIMIT = 120  # characters of a subject shown in the table, the headings and the contents
+LEFT_OUT_SHOWN = 5  # file names listed for "files left out" before "…"
+MARKERS = {Importance.HIGH: "🔴", Importance.MEDIUM: "🟡", Importance.LOW: "🟢"}
+SEVERITY_MARKERS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+SEP = " · "
+# Which analysis sections each importance level shows (DESIGN: depth follows importance).
+DEPTH: dict[Importance, tuple[str, ...]] = {
+    Importance.HIGH: ("summary", "impact", "insights", "risks", "recommendations", "conclusion"),
+    Importance.MEDIUM: ("summary", "impact", "recommendations"),
+    Importance.LOW: ("summary",),
+}
+INSIGHT_DIMENSIONS = ("architecture", "performance", "security", "compatibility")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+_PR_SUFFIX = re.compile(r"\s*\(#([0-9]{1,9})\)$")
+
+
+# --- view model: ready Markdown only ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str  # the plain text GitHub renders (and slugs)
+    slug: str
+
+    @property
+    def md(self) -> str:
+        return escape_inline(self.text)
+
+    @property
+    def link(self) -> str:
+        return f"[{self.md}](#{self.slug})"
+
+
+@dataclass
+class Item:
+    md: str
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    line: str  # "**label**" or "**label**：text", ready Markdown
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class CommitBlock:
+    heading: Heading
+    ref_line: str
+    meta_line: str
+    notes: list[str]
+    sections: list[Section]
+
+
+@dataclass
+class Group:
+    heading: Heading
+    commits: list[CommitBlock]
+
+
+@dataclass
+class Row:
+    time: str
+    author: str
+    subject: str
+
+
+@dataclass
+class TocEntry:
+    depth: int
+    link: str
+
+
+class _Headings:
+    """Creates headings in document order so that duplicate anchors count like GitHub's."""
+
+    def __init__(self) -> None:
+        self._slugger = Slugger()
+
+    def __call__(self, level: int, text: str) -> Heading:
+        text = normalize(text)
+        return Heading(level, text, self._slugger.slug(text))
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime(TIME_FORMAT)
+
+
+def split_subject(subject: str) -> tuple[str, int | None]:
+    """``"fix: x (#123)"`` → ``("fix: x", 123)``; a subject without a trailing PR number → ``(subject, None)``."""
+    subject = normalize(subject)
+    match = _PR_SUFFIX.search(subject)
+    if match is None:
+        return subject, None
+    return subject[: match.start()], int(match.group(1))
+
+
+def display_subject(subject: str, no_message: str) -> str:
+    """The subject as headings and the contents show it: capped, PR suffix kept, never empty."""
+    title, number = split_subject(subject)
+    if not title and number is None:
+        return no_message
+    shown = shorten(title, SUBJECT_LIMIT)
+    return f"{shown} (#{number})".strip() if number is not None else shown
+
+
+class _View:
+    """Turns a ``ReportData`` into the values ``report.md.j2`` lays out."""
+
+    def __init__(self, report: ReportData, tr: Translator) -> None:
+        self.report = report
+        self.tr = tr
+        self.tz = ZoneInfo(report.window.tz)
+        self.colon = tr.label("punct.colon")
+
+    def md(self, key: str, **params: object) -> str:
+        """A label, filled and escaped."""
+        return escape_inline(self.tr.label(key, **params))
+
+    def bold(self, key: str, **params: object) -> str:
+        return f"**{self.md(key, **params)}**"
+
+    def labelled(self, key: str, value_md: str) -> str:
+        return f"{self.bold(key)}{self.colon}{value_md}"
+
+    # header ---------------------------------------------------------------------------------------
+
+    def title(self) -> str:
+        window = self.report.window
+        if window.day is not None:
+            return self.tr.label("report.title_day", date=window.day.isoformat())
+        start = window.start.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        end = window.end.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return self.tr.label("report.title_range", start=start, end=end)
+
+    def meta_line(self) -> str:
+        report = self.report
+        if report.analyzer_kind == "llm":
+            analyzer = (
+                self.md("report.analyzer_llm", model=report.model)
+                if report.model
+                else self.md("report.analyzer_llm_unnamed")
+            )
+        else:
+            analyzer = self.md("report.analyzer_rules")
+        parts = [analyzer]
+        if report.branch:
+            parts.append(self.md("report.branch", branch=report.branch))
+        parts.append(self.md("report.timezone", tz=report.window.tz))
+        return SEP.join(parts)
+
+    def footer(self) -> list[str]:
+        report = self.report
+        lines = [self.md("report.generated_at", time=_local(report.generated_at, self.tz), tz=report.window.tz)]
+        usage = report.usage
+        if usage.requests > 0:
+            text = self.tr.plural(
+                "report.usage",
+                usage.requests,
+                requests=f"{usage.requests:,}",
+                prompt_tokens=f"{usage.prompt_tokens:,}",
+                completion_tokens=f"{usage.completion_tokens:,}",
+            )
+            lines.append(escape_inline(text))
+        return lines
+
+    # table ----------------------------------------------------------------------------------------
+
+    def subject_cell(self, entry: CommitEntry) -> str:
+        title, number = split_subject(entry.commit.subject)
+        if not title and number is None:
+            return escape_cell(self.tr.label("report.no_message"))
+        cell = escape_cell(shorten(title, SUBJECT_LIMIT))
+        if number is None:
+            return cell
+        url = self.report.repo.pull_url(number)
+        pr = f"[#{number}]({link_destination(url)})" if url else escape_cell(f"#{number}")
+        return f"{cell} ({pr})" if cell else f"({pr})"
+
+    def row(self, entry: CommitEntry) -> Row:
+        commit = entry.commit
+        return Row(
+            time=_local(commit.committed_at, self.tz),
+            author=escape_cell(commit.author.name),
+            subject=self.subject_cell(entry),
+        )
+
+    def stats_line(self) -> str:
+        stats = self.report.stats
+        total_key = "stats.total_day" if self.report.window.day is not None else "stats.total_range"
+        parts = [escape_inline(self.tr.plural(total_key, stats.total))]
+        counts = ((Importance.HIGH, stats.high), (Importance.MEDIUM, stats.medium), (Importance.LOW, stats.low))
+        for level, count in counts:
+            name = self.tr.label(f"importance.{level.value}")
+            parts.append(self.md("stats.level", marker=MARKERS[level], name=name, count=count))
+        return " | ".join(parts)
+
+    # commits --------------------------------------------------------------------------------------
+
+    def commit_heading_text(self, entry: CommitEntry) -> str:
+        text = display_subject(entry.commit.subject, self.tr.label("report.no_message"))
+        if not slugify(text):  # nothing to anchor on ("...", "🎉"): the short SHA gives it one
+            text = f"{text} {entry.commit.short_sha}"
+        return text
+
+    def ref_line(self, entry: CommitEntry) -> str:
+        commit = entry.commit
+        repo = self.report.repo
+        parts = [self.labelled("commit.sha", code_span(commit.short_sha))]
+        url = repo.commit_url(commit.sha)
+        if url:
+            parts.append(f"🔗 [{self.md('commit.view_commit')}]({link_destination(url)})")
+        _title, number = split_subject(commit.subject)
+        pull = repo.pull_url(number) if number is not None else None
+        if pull:
+            parts.append(f"[#{number}]({link_destination(pull)})")
+        parts.append(f"👤 {escape_inline(commit.author.name)}")
+        parts.append(f"🕒 {_local(commit.committed_at, self.tz)}")
+        return SEP.join(parts)
+
+    def analyzer_text(self, entry: CommitEntry) -> str:
+        if entry.analyzer == "llm":
+            return self.md("analyzer.llm")
+        if entry.analyzer == "rules-fallback":
+            if entry.fallback_reason:
+                return "⚠️ " + self.md("analyzer.rules_fallback", reason=entry.fallback_reason)
+            return "⚠️ " + self.md("analyzer.rules_fallback_unexplained")
+        return self.md("analyzer.rules")
+
+    def meta_line_for(self, entry: CommitEntry) -> str:
+        importance = f"{MARKERS[entry.importance]} {self.md(f'importance.{entry.importance.value}')}"
+        reason = entry.analysis.importance_reason if entry.analysis else ""
+        if normalize(reason):
+            importance += self.tr.label("punct.open_paren") + escape_prose(reason) + self.tr.label("punct.close_paren")
+        return SEP.join(
+            [
+                self.labelled("commit.change_type", self.md(f"change_type.{entry.change_type.value}")),
+                self.labelled("commit.importance", importance),
+                self.labelled("commit.analyzer", self.analyzer_text(entry)),
+            ]
+        )
+
+    def notes(self, entry: CommitEntry) -> list[str]:
+        notes: list[str] = []
+        commit = entry.commit
+        if commit.is_merge:
+            notes.append(self.md("commit.merge", parents=len(commit.parents)))
+        if entry.coverage is not None or entry.files_left_out:
+            parts: list[str] = []
+            if entry.coverage is not None:
+                parts.append(self.md("commit.coverage_percent", percent=round(entry.coverage * 100)))
+            if entry.files_left_out:
+                names = [code_span(path) for path in entry.files_left_out[:LEFT_OUT_SHOWN]]
+                listed = self.tr.label("punct.list_separator").join(names)
+                if len(entry.files_left_out) > LEFT_OUT_SHOWN:
+                    listed += escape_inline(self.tr.label("commit.left_out_more"))
+                count = escape_inline(self.tr.plural("commit.left_out", len(entry.files_left_out)))
+                parts.append(f"{count}{self.colon}{listed}")
+            notes.append(self.labelled("commit.coverage", self.tr.label("punct.semicolon").join(parts)))
+        return notes
+
+    def none(self) -> str:
+        return self.md("analysis.none")
+
+    def section(self, label_key: str, text: str = "", items: list[Item] | None = None) -> Section:
+        line = self.bold(label_key) + (f"{self.colon}{text}" if text else "")
+        return Section(line, items or [])
+
+    def rules_sections(self, entry: CommitEntry) -> list[Section]:
+        triage = entry.triage
+        reasons = [
+            Item(escape_inline(self.tr.reason(r)) + (f" ({r.weight:+d})" if r.weight else "")) for r in triage.reasons
+        ]
+        commit = entry.commit
+        files = escape_inline(
+            self.tr.plural(
+                "rules.files_summary", len(commit.files), additions=commit.additions, deletions=commit.deletions
+            )
+        )
+        dirs = []
+        for d in triage.top_dirs:
+            where = self.md("rules.root") if d.path in ("", ".") else code_span(d.path)
+            stats = escape_inline(
+                self.tr.plural("rules.dir_summary", d.files, additions=d.additions, deletions=d.deletions)
+            )
+            dirs.append(Item(f"{where} — {stats}"))
+        return [
+            self.section("rules.reasons", "" if reasons else self.none(), reasons),
+            self.section("rules.files", files, dirs),
+        ]
+
+    def analysis_sections(self, entry: CommitEntry, analysis: Analysis) -> list[Section]:
+        sections: list[Section] = []
+        for name in DEPTH[entry.importance]:
+            items: list[Item] = []
+            text = ""
+            if name == "summary":
+                items = [Item(escape_prose(s)) for s in analysis.summary if normalize(s)]
+            elif name == "impact":
+                for impact in analysis.impact:
+                    area, detail = code_span(impact.area), escape_prose(impact.detail)
+                    if area or detail:
+                        items.append(Item(f"{area}{self.colon}{detail}" if area and detail else area or detail))
+            elif name == "insights":
+                for dimension in INSIGHT_DIMENSIONS:
+                    points = [escape_prose(p) for p in getattr(analysis.insights, dimension) if normalize(p)]
+                    if points:
+                        items.append(Item(self.bold(f"analysis.{dimension}"), children=points))
+            elif name == "risks":
+                for risk in analysis.risks:
+                    title, detail = escape_prose(risk.title), escape_prose(risk.detail)
+                    body = f"**{title}** — {detail}" if title and detail else (f"**{title}**" if title else detail)
+                    if body:
+                        items.append(Item(f"{SEVERITY_MARKERS[risk.severity]} {body}"))
+            elif name == "recommendations":
+                for rec in analysis.recommendations:
+                    audience, text_md = escape_inline(rec.audience), escape_prose(rec.text)
+                    if audience and text_md:
+                        items.append(Item(f"**{audience}**{self.colon}{text_md}"))
+                    elif audience or text_md:
+                        items.append(Item(audience or text_md))
+            elif name == "conclusion":
+                text = escape_prose(analysis.conclusion)
+            if not items and not text:
+                text = self.none()
+            sections.append(self.section(f"analysis.{name}", text, items))
+        return sections
+
+    def commit_block(self, entry: CommitEntry, heading: Heading) -> CommitBlock:
+        if entry.analysis is not None:
+            sections = self.analysis_sections(entry, entry.analysis)
+        else:
+            sections = self.rules_sections(entry)
+        return CommitBlock(
+            heading=heading,
+            ref_line=self.ref_line(entry),
+            meta_line=self.meta_line_for(entry),
+            notes=self.notes(entry),
+            sections=sections,
+        )
+
+    # document -------------------------------------------------------------------------------------
+
+    def context(self) -> dict[str, object]:
+        report = self.report
+        headings = _Headings()
+        title = headings(1, self.title())
+        repo = headings(2, report.repo.name)
+        context: dict[str, object] = {
+            "title": title,
+            "meta_line": self.meta_line(),
+            "warnings_label": self.bold("report.warnings"),
+            "warnings": [escape_inline(w) for w in report.warnings if normalize(w)],
+            "repo": repo,
+            "footer": self.footer(),
+            "has_commits": bool(report.entries),
+        }
+        if not report.entries:
+            context["no_commits"] = self.md("report.no_commits")
+            return context
+
+        stats = headings(3, self.tr.label("section.stats"))
+        highlights = [escape_prose(h) for h in report.highlights if normalize(h)]
+        highlights_heading = None
+        if highlights:
+            key = "section.highlights_day" if report.window.day is not None else "section.highlights_range"
+            highlights_heading = headings(3, self.tr.label(key))
+        toc = headings(3, self.tr.label("section.toc"))
+
+        groups: list[Group] = []
+        for level, entries in report.grouped():
+            if not entries:
+                continue
+            name = self.tr.label(f"importance.{level.value}")
+            group_heading = headings(
+                3, self.tr.label("group.heading", marker=MARKERS[level], name=name, count=len(entries))
+            )
+            blocks = [self.commit_block(e, headings(4, self.commit_heading_text(e))) for e in entries]
+            groups.append(Group(group_heading, blocks))
+
+        entries_toc = [TocEntry(0, repo.link), TocEntry(1, stats.link)]
+        if highlights_heading is not None:
+            entries_toc.append(TocEntry(1, highlights_heading.link))
+        for group in groups:
+            entries_toc.append(TocEntry(1, group.heading.link))
+            entries_toc.extend(TocEntry(2, block.heading.link) for block in group.commits)
+
+        context.update(
+            columns=[escape_cell(self.tr.label(f"table.{c}")) for c in ("time", "author", "subject")],
+            rows=[self.row(e) for e in report.entries],
+            stats=stats,
+            stats_line=self.stats_line(),
+            highlights_heading=highlights_heading,
+            highlights=highlights,
+            toc=toc,
+            toc_entries=entries_toc,
+            groups=groups,
+            colon=self.colon,
+        )
+        return context
+
+
+def _tidy(text: str) -> str:
+    """At most one blank line in a row, no trailing spaces, exactly one final newline."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(report: ReportData, *, translator: Translator | None = None) -> str:
+    """The report as GitHub-flavoured Markdown, in ``report.language`` unless a translator is given."""
+    tr = translator if translator is not None else i18n.translator(report.language)
+    context = _View(report, tr).context()
+    return _tidy(environment().get_template("report.md.j2").render(**context))
+
+
+__all__: Sequence[str] = ("SUBJECT_LIMIT", "display_subject", "render_markdown", "split_subject")

@@ -143,6 +143,8 @@ class Translator:
     def reason(self, reason: Reason) -> str:
         """A triage reason as a sentence; ``key (name=value, ...)`` when no catalog knows the key."""
         args = reason.arg_dict()
+        if "type" in args and self.has_label(f"change_type.{args['type']}"):
+            args["type"] = self.label(f"change_type.{args['type']}")  # "feature" -> "功能增强"
         template = self._lookup(self._reasons, reason.key)
         if template is not None:
             return fill(template, args)

@@ -44,8 +44,8 @@ _DOCS_MIGRATION = [
         (s, f"{n}-{k}")
         for s in ("getting-started", "architecture", "guides", "kvbm", "router", "backends", "deploy",
                   "observability", "api", "reference")
-        for n, k in zip(("overview", "install", "config", "usage", "faq", "examples", "tuning",
-                          "troubleshooting", "design", "migration", "cli", "env", "limits"), range(13))
+        for k, n in enumerate(("overview", "install", "config", "usage", "faq", "examples", "tuning",
+                               "troubleshooting", "design", "migration", "cli", "env", "limits"))
     )
 ] + [_m("fern/docs.yml", 240), _m("fern/fern.config.json", 4)]
 
@@ -81,8 +81,9 @@ _COMMITS: list[tuple[str, str, str, str, list[_Change]]] = [
      [_Change(".github/workflows/deploy-docs-release.yml", 0, 64, "D")]),
     ("04:01:13", "Ryan McCormick", "docs: Update disagg and request flow design docs based on latest code (#5993)", "",
      [_m("docs/design_docs/disagg_serving.md", 60, 45), _m("docs/design_docs/request_flow.md", 30, 22)]),
-    ("04:01:29", "Qi Wang", "feat: enable go-to-definition for dynamo.runtime, dynamo.nixl and external dependencies (#6026)",
-     "", [_m("pyrightconfig.json", 14), _m(".vscode/settings.json", 6, 1)]),
+    ("04:01:29", "Qi Wang",
+     "feat: enable go-to-definition for dynamo.runtime, dynamo.nixl and external dependencies (#6026)", "",
+     [_m("pyrightconfig.json", 14), _m(".vscode/settings.json", 6, 1)]),
     ("04:07:31", "mohammedabdulwahhab",
      "fix: remove envsubst for logging-dashboard.yaml to preserve Grafana template variables (#6045)", "",
      [_m("deploy/observability/k8s/install.sh", 2, 3)]),

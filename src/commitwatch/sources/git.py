@@ -1,0 +1,378 @@
+"""Read commits from git: a local repository in place, or a managed blob-less mirror of a remote.
+
+    ref = resolve_repo("ai-dynamo/dynamo")
+    repo = open_repository(ref, cache_dir)
+    commits = repo.collect(None, window)      # the remote's default branch, newest first
+
+How a window is collected (``Repository.collect``):
+
+1. ``git rev-list --timestamp --topo-order --max-age=<start - slack>`` lists candidate commits
+   with their committer timestamps; Python keeps exactly those in ``[start, end)`` and sorts them by
+   committer date, newest first (ties keep git's topological order). ``--since`` alone is not exact:
+   git stops walking below a commit older than the limit, so a descendant with a skewed clock would hide
+   in-window ancestors. The slack (``SLACK_DAYS``, 30 by default) absorbs clock skew up to that much.
+2. Mirrors only: one cheap ``--raw --no-renames`` pass lists every blob the window's diffs need, and the
+   missing ones are fetched in a single request, so no later call fetches blob by blob (those calls run
+   with ``GIT_NO_LAZY_FETCH=1``).
+3. ``git log --no-walk=unsorted --stdin -z --raw -M`` reads the selected commits: metadata, files,
+   statuses, modes, renames. Merges are diffed against their first parent. With ``patches=False`` it
+   also asks for ``--numstat`` (line counts) and that is all.
+4. With ``patches=True``, ``git log --no-walk=unsorted --stdin -p`` with the same diff options prints
+   every patch; it is split per commit (``\x1e<sha>`` lines) and per file (``diff --git`` lines), matched
+   to the file list by order, and each file's added/removed lines are counted as they stream by (the
+   same numbers ``--numstat`` prints, without running every diff twice). Patch text is capped by
+   ``PatchLimits``; merges keep counts but no text. Commits with a type change (whose ``--numstat``
+   compares old and new content, while the patch shows a deletion and a creation), or whose sections
+   ever disagree with the file list (then matched by path), get their counts from ``--numstat``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from commitwatch.errors import SourceError, UsageError
+from commitwatch.models import Commit, FileChange, Person, RepoRef, Window
+from commitwatch.sources.logparse import (
+    FilePatch,
+    LogRecord,
+    PatchLimits,
+    RawEntry,
+    nul_tokens,
+    parse_log,
+    parse_patches,
+    section_path,
+)
+from commitwatch.sources.mirror import fetch_blobs, mirror_path, needed_blobs, sync_mirror
+from commitwatch.sources.repospec import url_scheme
+from commitwatch.sources.runner import DEFAULT_ALLOWED_PROTOCOLS, EMPTY_TREE, Git, check_git_version
+
+#: How many days below the window start ``rev-list`` walks by default: committer clocks that are off by
+#: up to this much cannot hide in-window commits.
+SLACK_DAYS = 30
+
+# The same diff options for every call that lists files, so the file order is identical in all of them.
+_DIFF_OPTIONS = (
+    "-M",
+    "--diff-merges=first-parent",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    "--no-relative",
+    "--ignore-submodules=none",
+)
+_LOG = ("log", "--no-walk=unsorted", "--stdin", "--no-notes", "--no-mailmap")
+_HEADER = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
+_HEADER_FIELDS = 9
+_BAD_BRANCH = re.compile(r"(^[-/.])|([/.]$)|(\.\.)|(@\{)|(//)|(\.lock$)|[\x00-\x20\x7f~^:?*\[\\]")
+_BRANCHES_SHOWN = 10
+
+
+class Repository:
+    """A git repository to read commits from: a local one (in place) or a managed mirror."""
+
+    def __init__(self, ref: RepoRef, git: Git, *, mirror: bool, limits: PatchLimits | None = None) -> None:
+        self.ref = ref
+        self.mirror = mirror
+        self.limits = limits or PatchLimits()
+        self._git = git
+        # Reads never fetch: a mirror gets its blobs in one batch before (see ``_prefetch``).
+        self._reader = git.with_env(GIT_NO_LAZY_FETCH="1") if mirror else git
+
+    @property
+    def git_dir(self) -> Path:
+        """The repository's git directory (the mirror itself for remotes)."""
+        assert self._git.git_dir is not None
+        return self._git.git_dir
+
+    def resolve_branch(self, branch: str | None) -> str:
+        """The branch name ``collect`` will read: ``branch`` if it exists, else the default branch
+        (the remote's HEAD for mirrors, HEAD for local repositories; ``"HEAD"`` when detached).
+
+        Raises ``SourceError`` for an unknown branch (the hint lists the branches) and ``UsageError`` for
+        a revision expression that is not a branch name (``main~1``, ``-x``).
+        """
+        return self._branch_ref(branch)[0]
+
+    def collect(
+        self, branch: str | None, window: Window, patches: bool = True, *, slack_days: int = SLACK_DAYS
+    ) -> list[Commit]:
+        """Commits reachable from ``branch`` whose committer date is in ``[window.start, window.end)``,
+        newest first. Merges are listed with their first-parent file stats and no patches.
+
+        ``slack_days``: how far below the window start history is walked (tolerated clock skew).
+        """
+        _, ref = self._branch_ref(branch)
+        shas = self._select(ref, window, slack_days)
+        if not shas:
+            return []
+        if self.mirror:
+            self._prefetch(shas)
+        records = self._read_log(shas, numstat=not patches)
+        if not patches:
+            return [_commit(record, None) for record in records]
+        return self._with_patches(records)
+
+    def _with_patches(self, records: list[LogRecord]) -> list[Commit]:
+        """Read the patches of ``records``, take line counts from them, and build the commits."""
+        merges = {r.sha for r in records if _is_merge(r)}
+        patches = self._read_patches([r.sha for r in records], merges)
+        texts = {r.sha: apply_patches(r.entries, patches.get(r.sha, [])) for r in records}
+        # Type changes count lines as --numstat does (old content against new, not delete + create);
+        # unmatched patches (never seen in practice) are matched by path. Both cost one more call.
+        recount = [r for r in records if texts[r.sha] is None or any(e.status == "T" for e in r.entries)]
+        if recount:
+            self._count_lines(recount)
+            for r in recount:
+                if texts[r.sha] is None:
+                    texts[r.sha] = patches_by_path(r.entries, patches.get(r.sha, []))
+        return [_commit(r, None if r.sha in merges else texts[r.sha]) for r in records]
+
+    # --- branches -------------------------------------------------------------------------------------
+
+    def _branch_ref(self, branch: str | None) -> tuple[str, str]:
+        refs = self._refs()
+        if branch is None:
+            return self._default_branch(refs)
+        branch = branch.removeprefix("refs/heads/")
+        if _BAD_BRANCH.search(branch):
+            raise UsageError(f"invalid branch name {branch!r}", hint="Pass a branch name such as main.")
+        for prefix in ("refs/heads/", "refs/remotes/"):
+            if prefix + branch in refs:
+                return branch, prefix + branch
+        raise SourceError(f"unknown branch {branch!r} in {self.ref.name}", hint=_branches_hint(refs))
+
+    def _refs(self) -> list[str]:
+        patterns = ["refs/heads"] if self.mirror else ["refs/heads", "refs/remotes"]
+        out = self._git.run("for-each-ref", "--format=%(refname)", *patterns)
+        return out.decode("utf-8", "replace").splitlines()
+
+    def _default_branch(self, refs: list[str]) -> tuple[str, str]:
+        head = (self._git.probe("symbolic-ref", "-q", "HEAD") or b"").decode("utf-8", "replace").strip()
+        if head.startswith("refs/heads/") and head in refs:
+            return head[len("refs/heads/") :], head
+        if not head and self._git.probe("rev-parse", "--verify", "-q", "HEAD^{commit}"):
+            return "HEAD", "HEAD"  # a detached HEAD in a local repository
+        where = "the remote's default branch" if self.mirror else "HEAD"
+        raise SourceError(
+            f"{self.ref.name} has no commits on {where} ({head or 'HEAD'})",
+            hint="Pass --branch explicitly. " + _branches_hint(refs),
+        )
+
+    # --- reading --------------------------------------------------------------------------------------
+
+    def _select(self, ref: str, window: Window, slack_days: int) -> list[str]:
+        """Shas whose committer date is in the window, newest first (ties in topological order)."""
+        start, end = _bounds(window)
+        lower = int(start) - max(0, slack_days) * 86400
+        limit = [f"--max-age={lower}"] if lower > 0 else []
+        out = self._reader.run("rev-list", "--timestamp", "--topo-order", *limit, ref, "--")
+        picked: list[tuple[int, str]] = []
+        for line in out.split(b"\n"):
+            if line:
+                stamp, sha = line.split(b" ", 1)
+                if start <= int(stamp) < end:
+                    picked.append((int(stamp), sha.decode("ascii")))
+        picked.sort(key=lambda item: -item[0])  # stable: equal dates keep rev-list's order
+        return [sha for _, sha in picked]
+
+    def _prefetch(self, shas: list[str]) -> None:
+        """Fetch, in one request, every blob the window's diffs read (mirrors only)."""
+        args = (*_LOG, "-z", "--raw", "--no-renames", "--no-abbrev", "--diff-merges=first-parent")
+        with self._reader.stream(*args, "--format=%x1e%H", input=_stdin(shas)) as out:
+            entries = [
+                (e.old_mode, e.new_mode, e.old_oid, e.new_oid)
+                for record in parse_log(nul_tokens(out), header_fields=1)
+                for e in record.entries
+            ]
+        fetch_blobs(self._git, self.git_dir, needed_blobs(entries))
+
+    def _read_log(self, shas: list[str], numstat: bool) -> list[LogRecord]:
+        """Metadata and files (``--raw``), with line counts (``--numstat``) only when asked: counting
+        runs the whole diff, which the patch call does anyway."""
+        stats = ("--numstat",) if numstat else ()
+        args = (*_LOG, "-z", "--raw", *stats, "--no-abbrev", *_DIFF_OPTIONS, f"--format={_HEADER}")
+        with self._reader.stream(*args, input=_stdin(shas)) as out:
+            return list(parse_log(nul_tokens(out), header_fields=_HEADER_FIELDS))
+
+    def _read_patches(self, shas: list[str], merges: set[str]) -> dict[str, list[FilePatch]]:
+        """Patches and line counts of every commit (merges: counts only, against the first parent)."""
+        args = (*_LOG, "-p", *_DIFF_OPTIONS, "--format=%x1e%H")
+        with self._reader.stream(*args, input=_stdin(shas)) as out:
+            return dict(parse_patches(out, self.limits, counts_only=merges))
+
+    def _count_lines(self, records: list[LogRecord]) -> None:
+        """Fill line counts from ``--numstat`` (the reference for every count)."""
+        counted = self._read_log([r.sha for r in records], numstat=True)
+        for record, other in zip(records, counted, strict=True):
+            for entry, source in zip(record.entries, other.entries, strict=True):
+                entry.additions, entry.deletions, entry.binary = source.additions, source.deletions, source.binary
+
+
+def open_repository(
+    ref: RepoRef,
+    cache_dir: Path,
+    allowed_protocols: Sequence[str] | None = None,
+    limits: PatchLimits | None = None,
+) -> Repository:
+    """Open ``ref`` for reading: a local repository in place (never fetched), or the managed mirror of a
+    remote under ``cache_dir/mirrors`` (cloned blob-less on first use, fetched incrementally after).
+
+    ``allowed_protocols`` are the protocols a remote may use (default https and ssh); file is always
+    allowed for local paths and ``file://`` URLs.
+    Raises ``SourceError`` when the path is not a git repository or the remote cannot be read.
+    """
+    check_git_version()
+    protocols = _protocols(ref, allowed_protocols)
+    if ref.kind == "local":
+        return Repository(ref, _local_git(ref, protocols), mirror=False, limits=limits)
+    if not ref.url:
+        raise UsageError(f"remote repository {ref.name} has no URL", hint="Pass a git URL with --repo.")
+    _check_protocol(ref.url, protocols)
+    path = mirror_path(Path(cache_dir), ref.url)
+    git = sync_mirror(ref.url, path, Git(protocols, extra_config=(f"attr.tree={EMPTY_TREE}",)))
+    return Repository(ref, git, mirror=True, limits=limits)
+
+
+def _protocols(ref: RepoRef, allowed: Sequence[str] | None) -> tuple[str, ...]:
+    protocols = tuple(DEFAULT_ALLOWED_PROTOCOLS if allowed is None else allowed)
+    local = ref.kind == "local" or (ref.url is not None and url_scheme(ref.url) == "file")
+    return (*protocols, "file") if local and "file" not in protocols else protocols
+
+
+def _check_protocol(url: str, protocols: Sequence[str]) -> None:
+    scheme = url_scheme(url)
+    scheme = "ssh" if scheme in ("git+ssh", "ssh+git") else scheme
+    if scheme not in protocols:
+        allowed = ", ".join(protocols) or "none"
+        raise SourceError(
+            f"the {scheme} protocol is not allowed for {url}",
+            hint=f"Allowed protocols: {allowed}. Use an https:// or ssh:// URL, or allow {scheme} explicitly.",
+        )
+
+
+def _local_git(ref: RepoRef, protocols: tuple[str, ...]) -> Git:
+    """A runner bound to the local repository at ``ref.path`` (which must be its top or a bare repo)."""
+    path = Path(ref.path or ref.spec).expanduser()
+    if not path.exists():
+        raise SourceError(f"no such path: {path}", hint="Check the path of the local repository.")
+    if not path.is_dir():
+        raise SourceError(
+            f"{path} is not a git repository (it is a file)",
+            hint="Pass the top directory of a git checkout or a bare repository.",
+        )
+    finder = Git(protocols, cwd=path, extra_env={"GIT_CEILING_DIRECTORIES": str(path.resolve().parent)})
+    git_dir = Path(finder.run("rev-parse", "--absolute-git-dir").decode("utf-8", "surrogateescape").strip())
+    # Run inside the git dir: no working tree is involved, so a checkout's files never affect the output.
+    return Git(protocols, extra_config=(f"attr.tree={EMPTY_TREE}",)).bound_to(git_dir)
+
+
+# --- building Commit objects --------------------------------------------------------------------------
+
+
+def _commit(record: LogRecord, texts: list[str | None] | None) -> Commit:
+    """A ``Commit`` from a log record; ``texts`` are the files' patches (None: patches not collected)."""
+    sha, parents, a_name, a_email, a_date, c_name, c_email, c_date, message = record.fields
+    subject, body = split_message(message.decode("utf-8", "replace"))
+    patches: list[str | None] = texts if texts is not None else [None] * len(record.entries)
+    return Commit(
+        sha=sha.decode("ascii"),
+        parents=tuple(parents.decode("ascii").split()),
+        author=Person(_text(a_name), _text(a_email)),
+        authored_at=datetime.fromisoformat(a_date.decode("ascii")),
+        committer=Person(_text(c_name), _text(c_email)),
+        committed_at=datetime.fromisoformat(c_date.decode("ascii")),
+        subject=subject,
+        body=body,
+        files=tuple(_file(entry, text) for entry, text in zip(record.entries, patches, strict=True)),
+        patches_collected=texts is not None,
+    )
+
+
+def _file(entry: RawEntry, patch: str | None) -> FileChange:
+    return FileChange(
+        path=decode_path(entry.path),
+        status=entry.status,
+        additions=entry.additions,
+        deletions=entry.deletions,
+        old_path=decode_path(entry.old_path) if entry.old_path is not None else None,
+        binary=entry.binary,
+        similarity=entry.similarity,
+        patch=patch,
+    )
+
+
+def apply_patches(entries: list[RawEntry], patches: list[FilePatch]) -> list[str | None] | None:
+    """Match patches to files by order, taking each file's line counts from its patch; None when the
+    numbers disagree. A type change (T) prints as a deletion plus a creation: two sections, one file."""
+    if sum(2 if e.status == "T" else 1 for e in entries) != len(patches):
+        return None
+    texts: list[str | None] = []
+    i = 0
+    for entry in entries:
+        parts = patches[i : i + (2 if entry.status == "T" else 1)]
+        i += len(parts)
+        entry.additions = sum(p.additions for p in parts)
+        entry.deletions = sum(p.deletions for p in parts)
+        entry.binary = any(p.binary for p in parts)
+        pieces = [p.text for p in parts if p.text is not None]
+        texts.append("".join(pieces) if pieces else None)
+    return texts
+
+
+def patches_by_path(entries: list[RawEntry], patches: list[FilePatch]) -> list[str | None]:
+    """Fallback matching by the path in each ``diff --git`` line (files without one get no patch)."""
+    found: dict[bytes, list[str]] = {}
+    for patch in patches:
+        path = section_path(patch.header)
+        if path is not None and patch.text is not None:
+            found.setdefault(path, []).append(patch.text)
+    return ["".join(found[e.path]) if e.path in found else None for e in entries]
+
+
+def _is_merge(record: LogRecord) -> bool:
+    return len(record.fields[1].split()) > 1
+
+
+def split_message(message: str) -> tuple[str, str]:
+    """Subject and body as git sees them: the subject is the first paragraph joined into one line
+    (``%s``), the body everything after it, stripped. An empty message gives ``("", "")``."""
+    lines = message.replace("\r\n", "\n").split("\n")
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    subject = " ".join(line.strip() for line in lines[start:end])
+    return subject, "\n".join(lines[end:]).strip()
+
+
+def decode_path(raw: bytes) -> str:
+    """A path from git's raw bytes: UTF-8, with any other byte shown as ``\\xNN``."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _stdin(shas: list[str]) -> bytes:
+    return ("\n".join(shas) + "\n").encode("ascii")
+
+
+def _bounds(window: Window) -> tuple[float, float]:
+    if window.start.tzinfo is None or window.end.tzinfo is None:
+        raise UsageError("the report window needs time zone aware bounds", hint="Pass --tz or offsets.")
+    return window.start.timestamp(), window.end.timestamp()
+
+
+def _branches_hint(refs: list[str]) -> str:
+    names = [r[len("refs/heads/") :] for r in refs if r.startswith("refs/heads/")]
+    if not names:
+        return "The repository has no branches yet."
+    shown = ", ".join(names[:_BRANCHES_SHOWN])
+    more = f" (and {len(names) - _BRANCHES_SHOWN} more)" if len(names) > _BRANCHES_SHOWN else ""
+    return f"Available branches: {shown}{more}."

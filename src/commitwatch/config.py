@@ -64,6 +64,12 @@ class LLMSettings(_Section):
     structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
     max_retries: int = Field(4, ge=0, le=20)
     max_retry_wait: float = Field(120.0, ge=0, description="longest Retry-After honoured, seconds")
+    retry_backoff: float = Field(
+        1.0, ge=0, description="first retry wait in seconds when the server sends no Retry-After; doubles"
+    )
+    circuit_breaker_threshold: int = Field(
+        3, ge=1, description="auth, quota or not-found errors after which the run stops calling the provider"
+    )
     run_token_limit: int | None = Field(None, ge=1, description="tokens per run; then rules")
     light_model: str | None = Field(None, description="model for commits the rules rate low")
     analyze_bots: bool = False
@@ -104,6 +110,7 @@ class Settings(_Section):
     output_dir: Path = Path("reports")
     formats: list[Format] = Field(default_factory=lambda: ["md", "json"])
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("commitwatch")))
+    db: Path | None = Field(None, description="SQLite store; default <user data dir>/commitwatch.db")
     repos: list[RepoConfig] = Field(default_factory=list)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
@@ -155,6 +162,7 @@ _ENV_KEYS: dict[str, tuple[str, ...]] = {
     "OUTPUT_DIR": ("output_dir",),
     "FORMATS": ("formats",),
     "CACHE_DIR": ("cache_dir",),
+    "DB": ("db",),
     "LLM_BASE_URL": ("llm", "base_url"),
     "LLM_MODEL": ("llm", "model"),
 }

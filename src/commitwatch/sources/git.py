@@ -29,7 +29,7 @@ How a window is collected (``Repository.collect``):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -105,7 +105,33 @@ class Repository:
         ``slack_days``: how far below the window start history is walked (tolerated clock skew).
         """
         _, ref = self._branch_ref(branch)
-        shas = self._select(ref, window, slack_days)
+        return self.read_commits(self._select(ref, window, slack_days), patches=patches)
+
+    def select(self, branch: str | None, window: Window, slack_days: int = SLACK_DAYS) -> list[str]:
+        """The SHAs ``collect`` would read, newest first."""
+        _, ref = self._branch_ref(branch)
+        return self._select(ref, window, slack_days)
+
+    def head(self, branch: str | None) -> str:
+        """The commit ``branch`` points at (the default branch when None)."""
+        _, ref = self._branch_ref(branch)
+        return self._git.run("rev-parse", "--verify", "-q", ref + "^{commit}").decode("ascii").strip()
+
+    def has_commit(self, sha: str) -> bool:
+        """Whether ``sha`` is a commit this repository has (a force-push may have dropped it)."""
+        return self._git.probe("cat-file", "-e", sha + "^{commit}") is not None
+
+    def arrived_since(self, branch: str | None, previous_head: str) -> list[str]:
+        """Commits reachable from ``branch`` but not from ``previous_head``, newest committer date first:
+        everything that landed since a run saw ``previous_head``, whatever its committer date (a merged
+        branch or a push of old commits brings commits dated before the last run)."""
+        _, ref = self._branch_ref(branch)
+        out = self._reader.run("rev-list", "--timestamp", "--topo-order", ref, "^" + previous_head, "--")
+        return _newest_first(out, lambda _stamp: True)
+
+    def read_commits(self, shas: Sequence[str], patches: bool = True) -> list[Commit]:
+        """The commits ``shas`` (in that order), with their files and, when asked, patches."""
+        shas = list(shas)
         if not shas:
             return []
         if self.mirror:
@@ -169,14 +195,7 @@ class Repository:
         lower = int(start) - max(0, slack_days) * 86400
         limit = [f"--max-age={lower}"] if lower > 0 else []
         out = self._reader.run("rev-list", "--timestamp", "--topo-order", *limit, ref, "--")
-        picked: list[tuple[int, str]] = []
-        for line in out.split(b"\n"):
-            if line:
-                stamp, sha = line.split(b" ", 1)
-                if start <= int(stamp) < end:
-                    picked.append((int(stamp), sha.decode("ascii")))
-        picked.sort(key=lambda item: -item[0])  # stable: equal dates keep rev-list's order
-        return [sha for _, sha in picked]
+        return _newest_first(out, lambda stamp: start <= stamp < end)
 
     def _prefetch(self, shas: list[str]) -> None:
         """Fetch, in one request, every blob the window's diffs read (mirrors only)."""
@@ -361,6 +380,19 @@ def _text(raw: bytes) -> str:
 
 def _stdin(shas: list[str]) -> bytes:
     return ("\n".join(shas) + "\n").encode("ascii")
+
+
+def _newest_first(rev_list: bytes, keep: Callable[[int], bool]) -> list[str]:
+    """Shas of ``rev-list --timestamp`` output whose timestamp ``keep`` accepts, newest first (ties keep
+    rev-list's topological order: the sort is stable)."""
+    picked: list[tuple[int, str]] = []
+    for line in rev_list.split(b"\n"):
+        if line:
+            stamp, sha = line.split(b" ", 1)
+            if keep(int(stamp)):
+                picked.append((int(stamp), sha.decode("ascii")))
+    picked.sort(key=lambda item: -item[0])
+    return [sha for _, sha in picked]
 
 
 def _bounds(window: Window) -> tuple[float, float]:

@@ -1,0 +1,440 @@
+"""Token estimates and diff packing: every request fits the per-request input budget.
+
+The estimate works offline and knows that CJK text costs about a token per character while ASCII code
+costs about one per three characters. ``TokenEstimator`` is calibrated against the ``usage`` the server
+reports, so a tokenizer that counts more than we guessed shrinks what the next requests send.
+
+``pack_commit`` always sends the commit message, the pull request title and body (trimmed), and the full
+file list with status and line counts (directories collapsed when it is long); then patches by priority
+(source > config/build/CI > other > tests > docs > deletions), with one line of context instead of git's
+three and long hunks cut. Lockfiles, generated, vendored and binary files are named but never sent.
+It records the share of changed lines shown (``coverage``) and the files whose patch was not sent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..models import Commit, FileCategory, FileChange, Triage
+from .redact import redact
+
+# Characters that cost about one token each (or more) in common tokenizers.
+_CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                  r"\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
+ASCII_CHARS_PER_TOKEN = 3.0
+CJK_TOKENS_PER_CHAR = 1.3
+OTHER_TOKENS_PER_CHAR = 1.0
+MESSAGE_OVERHEAD = 6  # role and separators, per chat message
+
+
+def raw_estimate(text: str) -> float:
+    """Tokens ``text`` costs by our offline rule, before calibration."""
+    if not text:
+        return 0.0
+    if text.isascii():
+        return len(text) / ASCII_CHARS_PER_TOKEN
+    cjk = sum(len(run) for run in _CJK.findall(text))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    ascii_chars = len(text) - non_ascii
+    return ascii_chars / ASCII_CHARS_PER_TOKEN + cjk * CJK_TOKENS_PER_CHAR + (non_ascii - cjk) * OTHER_TOKENS_PER_CHAR
+
+
+def estimate_tokens(text: str) -> int:
+    """The uncalibrated estimate, rounded up."""
+    return math.ceil(raw_estimate(text))
+
+
+class TokenEstimator:
+    """Offline estimate times a factor learnt from the server's ``usage.prompt_tokens``.
+
+    The factor rises at once when the server counts more than we estimated (so the next requests pack
+    less) and falls slowly when it counts less. It stays within [0.5, 3].
+    """
+
+    MIN_FACTOR = 0.5
+    MAX_FACTOR = 3.0
+
+    def __init__(self, factor: float = 1.0) -> None:
+        self.factor = factor
+        self.observations = 0
+        self._memo: dict[str, float] = {}  # the same system prompts and packed commits are measured often
+
+    def count(self, text: str) -> int:
+        return math.ceil(raw_estimate(text) * self.factor)
+
+    def raw(self, text: str) -> float:
+        value = self._memo.get(text)
+        if value is None:
+            if len(self._memo) > 512:
+                self._memo.clear()
+            value = self._memo[text] = raw_estimate(text)
+        return value
+
+    def raw_messages(self, messages: Iterable[dict[str, str]]) -> float:
+        return sum(self.raw(m.get("content") or "") + MESSAGE_OVERHEAD for m in messages)
+
+    def count_messages(self, messages: Iterable[dict[str, str]]) -> int:
+        return math.ceil(self.raw_messages(messages) * self.factor)
+
+    def observe(self, raw: float, prompt_tokens: int) -> None:
+        """Learn from one response: we estimated ``raw`` (uncalibrated), the server counted this many."""
+        if raw <= 0 or prompt_tokens <= 0:
+            return
+        ratio = min(max(prompt_tokens / raw, self.MIN_FACTOR), self.MAX_FACTOR)
+        self.observations += 1
+        self.factor = ratio if ratio > self.factor else 0.8 * self.factor + 0.2 * ratio
+
+
+# --- packing ----------------------------------------------------------------------------------------
+
+NOT_SENT = frozenset({FileCategory.LOCKFILE, FileCategory.GENERATED, FileCategory.VENDORED, FileCategory.BINARY})
+_PRIORITY = {
+    FileCategory.SOURCE: 0,
+    FileCategory.CONFIG: 1,
+    FileCategory.BUILD: 1,
+    FileCategory.CI: 1,
+    FileCategory.OTHER: 2,
+    FileCategory.TEST: 3,
+    FileCategory.DOCS: 4,
+}
+DELETION_PRIORITY = 5
+CONTEXT_LINES = 1
+MAX_HUNK_LINES = 80  # longer hunks keep their first KEEP_HUNK_LINES lines
+KEEP_HUNK_LINES = 60
+MIN_PARTIAL_TOKENS = 120  # below this, a patch that does not fit whole is left out
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
+_NEUTRALISE = re.compile(r"(</?)(commit-data|commits-data)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PullText:
+    """What a pull request adds to the commit message, when known."""
+
+    number: int | None
+    title: str
+    body: str = ""
+
+
+@dataclass
+class PackedCommit:
+    """The commit as the model sees it (already redacted), and what was left out."""
+
+    text: str
+    coverage: float | None
+    files_left_out: tuple[str, ...]
+    shown_lines: int
+    total_lines: int
+    redactions: Counter[str] = field(default_factory=Counter)
+    raw_tokens: float = 0.0
+
+
+@dataclass
+class _Hunk:
+    lines: list[str]
+    changed: int  # + and - lines in ``lines``
+
+
+def neutralise(text: str) -> str:
+    """Data must never close the block it sits in: ``</commit-data`` becomes ``</commit_data``."""
+    return _NEUTRALISE.sub(lambda m: m.group(1) + m.group(2).replace("-", "_"), text)
+
+
+def clip(text: str, max_raw_tokens: float, marker: str = "[… {n} more characters cut]") -> str:
+    """``text`` cut on a line (or character) boundary so that it costs at most ``max_raw_tokens``."""
+    if raw_estimate(text) <= max_raw_tokens:
+        return text
+    budget = max_raw_tokens - raw_estimate(marker) - 2
+    kept: list[str] = []
+    used = 0.0
+    for line in text.splitlines(keepends=True):
+        cost = raw_estimate(line)
+        if used + cost > budget:
+            room = budget - used
+            if room > 8 and not kept:
+                # a single huge line: cut it by characters
+                chars = int(room * (ASCII_CHARS_PER_TOKEN if line.isascii() else 1 / CJK_TOKENS_PER_CHAR))
+                kept.append(line[: max(chars, 0)])
+            break
+        kept.append(line)
+        used += cost
+    out = "".join(kept)
+    return out.rstrip("\n") + "\n" + marker.format(n=len(text) - len(out))
+
+
+def condense_patch(patch: str, context: int = CONTEXT_LINES) -> list[_Hunk]:
+    """The hunks of one file's unified diff with at most ``context`` context lines around changes and
+    long hunks cut. Headers are recomputed so the line numbers stay right."""
+    hunks: list[_Hunk] = []
+    lines = patch.split("\n")
+    i = 0
+    while i < len(lines) and not lines[i].startswith("@@"):
+        i += 1
+    while i < len(lines):
+        match = _HUNK_HEADER.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        old_no, new_no, heading = int(match.group(1)), int(match.group(3)), match.group(5)
+        i += 1
+        body: list[str] = []
+        while i < len(lines) and not lines[i].startswith("@@"):
+            body.append(lines[i])
+            i += 1
+        while body and body[-1] == "":
+            body.pop()
+        hunks.extend(_condense_hunk(body, old_no, new_no, heading, context))
+    return hunks
+
+
+def _condense_hunk(body: list[str], old_no: int, new_no: int, heading: str, context: int) -> list[_Hunk]:
+    is_change = [line[:1] in ("+", "-") for line in body]
+    keep = [False] * len(body)
+    for idx, line_changed in enumerate(is_change):
+        if line_changed:
+            for j in range(max(0, idx - context), min(len(body), idx + context + 1)):
+                keep[j] = True
+    for idx, line in enumerate(body):
+        if line.startswith("\\") and idx > 0 and keep[idx - 1]:
+            keep[idx] = True  # "\ No newline at end of file" belongs to the line before
+    out: list[_Hunk] = []
+    run: list[str] = []
+    run_old = run_new = 0
+    old_count = new_count = changed = 0
+    old_cur, new_cur = old_no, new_no
+
+    def flush() -> None:
+        nonlocal run, changed, old_count, new_count
+        if run:
+            header = f"@@ -{run_old},{old_count} +{run_new},{new_count} @@" + (f" {heading}" if heading else "")
+            out.append(_cut_hunk([header, *run], changed))
+        run, changed, old_count, new_count = [], 0, 0, 0
+
+    for idx, line in enumerate(body):
+        kind = line[:1]
+        if keep[idx]:
+            if not run:
+                run_old, run_new = old_cur, new_cur
+            run.append(line)
+            if kind == "-":
+                old_count += 1
+                changed += 1
+            elif kind == "+":
+                new_count += 1
+                changed += 1
+            elif kind != "\\":
+                old_count += 1
+                new_count += 1
+        else:
+            flush()
+        if kind == "-":
+            old_cur += 1
+        elif kind == "+":
+            new_cur += 1
+        elif kind != "\\":
+            old_cur += 1
+            new_cur += 1
+    flush()
+    return out
+
+
+def _cut_hunk(hunk_lines: list[str], changed: int) -> _Hunk:
+    if len(hunk_lines) <= MAX_HUNK_LINES + 1:
+        return _Hunk(hunk_lines, changed)
+    kept = hunk_lines[: KEEP_HUNK_LINES + 1]
+    rest = hunk_lines[KEEP_HUNK_LINES + 1 :]
+    plus = sum(1 for line in rest if line.startswith("+"))
+    minus = sum(1 for line in rest if line.startswith("-"))
+    kept.append(f"[… {len(rest)} more lines of this hunk cut: +{plus}/-{minus}]")
+    return _Hunk(kept, changed - plus - minus)
+
+
+def _status_text(f: FileChange) -> str:
+    if f.old_path and f.status[:1] in ("R", "C"):
+        return f"{f.status[:1]} {f.old_path} -> {f.path}"
+    return f"{f.status[:1]} {f.path}"
+
+
+def _file_line(f: FileChange, category: FileCategory) -> str:
+    stats = "binary" if f.binary else f"+{f.additions}/-{f.deletions}"
+    note = f" [{category.value}: not sent]" if category in NOT_SENT or f.binary else ""
+    return f"{_status_text(f)} ({stats}){note}"
+
+
+def _directory(path: str, depth: int) -> str:
+    parts = path.split("/")[:-1]
+    return "/".join(parts[:depth]) + "/" if parts else "./"
+
+
+def file_list(files: Sequence[FileChange], categories: Sequence[FileCategory], max_raw: float) -> list[str]:
+    """Every file with status and +/-; beyond ``max_raw`` tokens, the least important files are
+    collapsed into one line per directory (deeper directories first, then shallower)."""
+    full = [_file_line(f, c) for f, c in zip(files, categories, strict=True)]
+    if sum(raw_estimate(line) + 0.4 for line in full) <= max_raw:
+        return full
+    order = sorted(range(len(files)), key=lambda i: (_rank(files[i], categories[i]), -files[i].changed_lines, i))
+    for keep in (200, 100, 50, 20, 5, 0):
+        for depth in (3, 2, 1):
+            listed = sorted(order[:keep])
+            groups: dict[str, list[int]] = {}
+            for i in order[keep:]:
+                groups.setdefault(_directory(files[i].path, depth), []).append(i)
+            lines = [full[i] for i in listed]
+            for directory in sorted(groups):
+                members = groups[directory]
+                adds = sum(files[i].additions for i in members)
+                dels = sum(files[i].deletions for i in members)
+                lines.append(f"{directory} ({len(members)} more files, +{adds}/-{dels}) [collapsed]")
+            if sum(raw_estimate(line) + 0.4 for line in lines) <= max_raw:
+                return lines
+    # Thousands of top-level directories: list what fits and count the rest.
+    lines, used = [], 0.0
+    for line in (full[i] for i in order):
+        cost = raw_estimate(line) + 0.4
+        if used + cost > max_raw - 12:
+            break
+        lines.append(line)
+        used += cost
+    lines.append(f"[… {len(files) - len(lines)} more files not listed]")
+    return lines
+
+
+def _rank(f: FileChange, category: FileCategory) -> int:
+    if category in NOT_SENT or f.binary:
+        return 9
+    if f.status.startswith("D"):
+        return DELETION_PRIORITY
+    return _PRIORITY.get(category, 2)
+
+
+def pack_commit(
+    commit: Commit,
+    triage: Triage,
+    max_raw_tokens: float,
+    pull: PullText | None = None,
+) -> PackedCommit:
+    """The data block for one commit, at most ``max_raw_tokens`` (uncalibrated) tokens."""
+    found: Counter[str] = Counter()
+
+    def clean(text: str) -> str:
+        r = redact(text)
+        found.update(r.found)
+        return neutralise(r.text)
+
+    budget = max(max_raw_tokens, 200.0)
+    categories = list(triage.categories) or [FileCategory.OTHER] * len(commit.files)
+    if len(categories) < len(commit.files):
+        categories += [FileCategory.OTHER] * (len(commit.files) - len(categories))
+
+    head = [
+        "## Commit",
+        f"sha: {commit.sha}",
+        f"author: {clean(commit.author.name)}",
+        f"committed: {commit.committed_at.isoformat()}",
+    ]
+    if commit.is_merge:
+        head.append(f"merge commit with {len(commit.parents)} parents (its own diff is summarised by stats)")
+    head.append(f"subject: {clean(commit.subject)}")
+    sections = ["\n".join(head)]
+    if commit.body.strip():
+        sections.append("message body:\n" + clip(clean(commit.body.strip()), max(budget * 0.15, 150)))
+    if pull is not None:
+        number = f" #{pull.number}" if pull.number is not None else ""
+        pr = [f"## Pull request{number}", f"title: {clean(pull.title)}"]
+        if pull.body.strip():
+            pr.append("body:\n" + clip(clean(pull.body.strip()), max(budget * 0.10, 100)))
+        sections.append("\n".join(pr))
+
+    total_lines = sum(f.changed_lines for f in commit.files if not f.binary)
+    adds, dels = commit.additions, commit.deletions
+    listing = file_list(commit.files, categories, max(budget * 0.25, 150))
+    sections.append(f"## Files ({len(commit.files)} changed, +{adds}/-{dels})\n" + clean("\n".join(listing)))
+
+    used = sum(raw_estimate(s) for s in sections) + 40
+    patch_budget = budget - used
+    shown_lines = 0
+    sent: set[int] = set()
+    patch_parts: list[str] = []
+    candidates = [
+        i
+        for i, f in enumerate(commit.files)
+        if f.patch and categories[i] not in NOT_SENT and not f.binary
+    ]
+    candidates.sort(key=lambda i: (_rank(commit.files[i], categories[i]), i))
+    ranks = [_rank(commit.files[i], categories[i]) for i in candidates]
+    for position, i in enumerate(candidates):
+        if patch_budget < MIN_PARTIAL_TOKENS:
+            break
+        f = commit.files[i]
+        hunks = condense_patch(clean(f.patch or ""))
+        if not hunks:
+            continue
+        # Strict priority between classes (a source patch may use everything the docs would have had);
+        # inside a class the budget is shared so one huge file does not hide all the others.
+        left_in_class = ranks[position:].count(ranks[position])
+        cap = patch_budget / min(left_in_class, 3) if left_in_class > 1 else patch_budget
+        cap = max(cap, MIN_PARTIAL_TOKENS)
+        header = f"### {_status_text(f)} (+{f.additions}/-{f.deletions})"
+        text, changed = _fit_hunks(header, hunks, cap)
+        if text is None:
+            continue
+        patch_parts.append(text)
+        patch_budget -= raw_estimate(text) + 1
+        shown_lines += changed
+        sent.add(i)
+    if patch_parts:
+        sections.append("## Patches (1 line of context; long hunks cut)\n" + "\n".join(patch_parts))
+    elif commit.files and not commit.patches_collected:
+        sections.append("## Patches\n(not collected)")
+
+    text = "\n\n".join(sections)
+    if raw_estimate(text) > budget:  # a last guard; the caps above should make this unreachable
+        text = clip(text, budget)
+    left_out = tuple(
+        f.path for i, f in enumerate(commit.files) if i not in sent and (f.changed_lines > 0 or f.binary)
+    )
+    shown_lines = min(shown_lines, total_lines)
+    coverage = None if total_lines == 0 else round(shown_lines / total_lines, 4)
+    return PackedCommit(
+        text=text,
+        coverage=coverage,
+        files_left_out=left_out,
+        shown_lines=shown_lines,
+        total_lines=total_lines,
+        redactions=found,
+        raw_tokens=raw_estimate(text),
+    )
+
+
+def _fit_hunks(header: str, hunks: list[_Hunk], cap: float) -> tuple[str | None, int]:
+    """As many hunks (and lines of the next one) as fit in ``cap`` tokens; (None, 0) if none fit."""
+    out = [header]
+    used = raw_estimate(header) + 1
+    changed = 0
+    cut_note = "[… rest of this file's diff cut: {n} more changed lines]"
+    reserve = raw_estimate(cut_note) + 4
+    for h_index, hunk in enumerate(hunks):
+        cost = sum(raw_estimate(line) + 0.34 for line in hunk.lines)
+        if used + cost <= cap - (reserve if h_index < len(hunks) - 1 else 0):
+            out.extend(hunk.lines)
+            used += cost
+            changed += hunk.changed
+            continue
+        # partial hunk: line by line
+        for line in hunk.lines:
+            line_cost = raw_estimate(line) + 0.34
+            if used + line_cost > cap - reserve:
+                break
+            out.append(line)
+            used += line_cost
+            if line[:1] in ("+", "-"):
+                changed += 1
+        remaining = sum(h.changed for h in hunks[h_index:]) - (changed - sum(h.changed for h in hunks[:h_index]))
+        out.append(cut_note.format(n=max(remaining, 0)))
+        break
+    if len(out) <= 1 or (changed == 0 and len(out) <= 3):
+        return None, 0
+    return "\n".join(out), changed

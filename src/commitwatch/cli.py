@@ -1,0 +1,424 @@
+"""Command line: parse flags, build Settings and a Window, call the pipeline, map errors to exit codes.
+
+Exit codes: 0 ok; 1 internal error; 2 usage or config error; 3 source error (git, network);
+4 report written but degraded (an LLM analysis fell back to rules), unless --allow-degraded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .config import RepoConfig, Settings, load_settings, parse_formats
+from .digest import build_weekly
+from .errors import CommitwatchError, ExitCode, UsageError
+from .models import ReportData, Window
+from .pipeline import ReportRequest, report_stem, run_report, write_report
+from .sources import resolve_repo
+from .storage import RunRow, Store, default_db_path
+from .window import day_window, parse_day, range_window, yesterday, zone
+
+app = typer.Typer(
+    name="commitwatch",
+    help="Daily reports of the commits landing in the repositories you follow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@dataclass
+class _State:
+    quiet: bool = False
+    traceback: bool = False
+
+
+_state = _State()
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _say(message: str) -> None:
+    if not _state.quiet:
+        _err.print(message, markup=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"commitwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for cron).")] = False,
+    show_traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show the Python traceback of an error.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Daily reports of the commits landing in the repositories you follow."""
+    _state.quiet = quiet
+    _state.traceback = show_traceback
+
+
+# Options shared by `report`, `run` and `demo` ------------------------------------------------------------
+
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="Calendar day YYYY-MM-DD in --tz. Default: yesterday.")
+]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Window start, ISO 8601 (no offset: read in --tz).")
+]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Window end (exclusive), ISO 8601. Default: now.")]
+TzOpt = Annotated[
+    str | None, typer.Option("--tz", help="IANA time zone for day boundaries and times. Default: Asia/Shanghai.")
+]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Report language: zh-CN (default) or en.")]
+FormatOpt = Annotated[
+    str | None, typer.Option("--format", help="Comma-separated formats: md,json. Default: md,json.")
+]
+OutOpt = Annotated[Path | None, typer.Option("--output-dir", help="Where reports are written. Default: reports.")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML config file (also COMMITWATCH_CONFIG).")
+]
+NoLLMOpt = Annotated[bool, typer.Option("--no-llm", help="Use the rules analyzer even if an LLM is configured.")]
+DegradedOpt = Annotated[
+    bool,
+    typer.Option("--allow-degraded", help="Exit 0 even if some LLM analyses fell back to rules."),
+]
+
+
+def _settings(
+    config: Path | None,
+    tz: str | None = None,
+    lang: str | None = None,
+    formats: str | None = None,
+    output_dir: Path | None = None,
+    db: Path | None = None,
+) -> Settings:
+    if tz is not None:
+        zone(tz)  # a bad --tz is a usage error that names the flag
+    overrides: dict[str, Any] = {"timezone": tz, "language": lang, "output_dir": output_dir, "db": db}
+    if formats is not None:
+        try:
+            overrides["formats"] = parse_formats(formats)
+        except ValueError as e:
+            raise UsageError(str(e), hint="For example --format md,json.") from e
+    if lang is not None and lang not in ("zh-CN", "en"):
+        raise UsageError(f"unknown language {lang!r}", hint="Use --lang zh-CN or --lang en.")
+    return load_settings(config, overrides=overrides)
+
+
+def _window(
+    settings: Settings, date: str | None, since: str | None, until: str | None, since_last_run: bool = False
+) -> Window | None:
+    """The report window from the flags; None for --since-last-run (the store decides)."""
+    if since_last_run:
+        if date or since or until:
+            raise UsageError("--since-last-run cannot be combined with --date or --since/--until",
+                             hint="Give one window.")
+        return None
+    if date and (since or until):
+        raise UsageError("--date cannot be combined with --since/--until", hint="Give a day or a range.")
+    if until and not since:
+        raise UsageError("--until needs --since", hint="Give both ends, for example --since 2026-02-01.")
+    if since:
+        return range_window(since, until, settings.timezone)
+    day = parse_day(date) if date else yesterday(settings.timezone)
+    return day_window(day, settings.timezone)
+
+
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="SQLite store (also COMMITWATCH_DB). Default: the user data dir.")
+]
+SinceLastRunOpt = Annotated[
+    bool,
+    typer.Option("--since-last-run", help="From the end of the last successful run of this repo and branch to now."),
+]
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    with Store.open(settings.db or default_db_path()) as store:
+        yield store
+
+
+def _report_one(settings: Settings, store: Store, request: ReportRequest) -> bool:
+    """Run one report, print where it went; returns True if it was degraded."""
+    result = run_report(settings, request, store, progress=_say)
+    _summary(result.report, result.paths, result.cost)
+    return result.degraded
+
+
+def _summary(report: ReportData, paths: list[Path], cost: float | None = None) -> None:
+    for path in paths:
+        _say(f"wrote {path}")
+    stats = report.stats
+    summary = f"{report.repo.name}: {stats.total} commits (high {stats.high}, medium {stats.medium}, low {stats.low})"
+    usage = report.usage
+    if report.analyzer_kind == "llm":
+        summary += f"; LLM requests {usage.requests}, tokens {usage.prompt_tokens} in / {usage.completion_tokens} out"
+        if cost is not None:
+            summary += f", cost ~{cost:.4f}"
+    _say(summary)
+    for warning in report.warnings:
+        _err.print(f"commitwatch: warning: {warning}", markup=False)
+
+
+def _finish(degraded: bool, allow_degraded: bool) -> None:
+    if degraded and not allow_degraded:
+        _err.print(
+            "commitwatch: report written but degraded: some LLM analyses fell back to rules "
+            "(exit 4; pass --allow-degraded to exit 0)",
+            markup=False,
+        )
+        raise typer.Exit(ExitCode.DEGRADED)
+
+
+def _target(settings: Settings, repo: str | None, branch: str | None) -> RepoConfig:
+    """The repository to report: --repo (keeping the config's entry for it), or the config's only one."""
+    if repo is not None:
+        known = {r.repo: r for r in settings.repos}
+        if repo in known:  # keep the config's github identity and branch for this repo
+            return RepoConfig(repo=repo, branch=branch or known[repo].branch, github=known[repo].github)
+        return RepoConfig(repo=repo, branch=branch)
+    if len(settings.repos) == 1:
+        only = settings.repos[0]
+        return RepoConfig(repo=only.repo, branch=branch or only.branch, github=only.github)
+    raise UsageError(
+        "no repository given",
+        hint="Pass --repo (a path, git URL or owner/name), or use `commitwatch run` for every configured repo.",
+    )
+
+
+RepoOpt = Annotated[
+    str | None,
+    typer.Option("--repo", help="Local path, git URL or GitHub owner/name. Default: the config's only repo."),
+]
+BranchOpt = Annotated[str | None, typer.Option("--branch", help="Branch. Default: the remote HEAD.")]
+
+
+@app.command()
+def report(
+    repo: RepoOpt = None,
+    branch: BranchOpt = None,
+    date: DateOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    since_last_run: SinceLastRunOpt = False,
+    week: Annotated[
+        str | None,
+        typer.Option("--week", help="Weekly digest of an ISO week (2026-W06) from the stored daily reports."),
+    ] = None,
+    tz: TzOpt = None,
+    lang: LangOpt = None,
+    format: FormatOpt = None,
+    output_dir: OutOpt = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    no_llm: NoLLMOpt = False,
+    allow_degraded: DegradedOpt = False,
+) -> None:
+    """Report one repository's commits for a day, a time range, or since the last run."""
+    settings = _settings(config, tz, lang, format, output_dir, db)
+    target = _target(settings, repo, branch)
+    if week is not None:
+        if date or since or until or since_last_run:
+            raise UsageError("--week cannot be combined with --date, --since/--until or --since-last-run",
+                             hint="Give one window.")
+        with _store(settings) as store:
+            digest = build_weekly(store, resolve_repo(target.repo, github=target.github), week,
+                                  settings.timezone, settings.language, branch=target.branch)
+            _summary(digest, write_report(digest, settings.output_dir, list(settings.formats), stem=week.upper()))
+        return
+    request = ReportRequest(
+        repo=target, window=_window(settings, date, since, until, since_last_run), since_last_run=since_last_run,
+        use_llm=not no_llm,
+    )
+    with _store(settings) as store:
+        degraded = _report_one(settings, store, request)
+    _finish(degraded, allow_degraded)
+
+
+@app.command()
+def run(
+    date: DateOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    since_last_run: SinceLastRunOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    no_llm: NoLLMOpt = False,
+    allow_degraded: DegradedOpt = False,
+) -> None:
+    """Report every repository in the config file for the same window."""
+    settings = _settings(config, db=db)
+    if not settings.repos:
+        raise UsageError(
+            "the configuration lists no repositories",
+            hint="Add [[repos]] entries to the config file (docs/configuration.md), or use `commitwatch report`.",
+        )
+    window = _window(settings, date, since, until, since_last_run)
+    degraded = False
+    failures: list[CommitwatchError] = []
+    with _store(settings) as store:
+        for repo in settings.repos:
+            request = ReportRequest(repo=repo, window=window, since_last_run=since_last_run, use_llm=not no_llm)
+            try:
+                degraded |= _report_one(settings, store, request)
+            except CommitwatchError as e:  # one broken repo must not hide the others' reports
+                _print_error(e)
+                failures.append(e)
+    if failures:
+        raise typer.Exit(max(e.exit_code for e in failures))
+    _finish(degraded, allow_degraded)
+
+
+@app.command()
+def render(
+    repo: RepoOpt = None,
+    branch: BranchOpt = None,
+    date: DateOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    tz: TzOpt = None,
+    lang: LangOpt = None,
+    format: FormatOpt = None,
+    output_dir: OutOpt = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Rebuild a stored report from the store: no git, no network, no LLM.
+
+    The files are byte-identical to the ones the report run wrote with the same settings.
+    """
+    settings = _settings(config, tz, lang, format, output_dir, db)
+    target = _target(settings, repo, branch)
+    window = _window(settings, date, since, until)
+    with _store(settings) as store:
+        ref = resolve_repo(target.repo, github=target.github) if Path(target.repo).exists() else target.repo
+        if window.day is not None:
+            stored = store.load_report(ref, language=settings.language, day=window.day, branch=target.branch,
+                                       tz=settings.timezone)
+        else:
+            stored = store.load_report(ref, language=settings.language, window=window, branch=target.branch)
+    if stored is None:
+        raise UsageError(
+            f"no stored {settings.language} report of {target.repo} for {report_stem(window)}",
+            hint="Run `commitwatch report` for that window first; `commitwatch history` lists the runs.",
+        )
+    _summary(stored, write_report(stored, settings.output_dir, list(settings.formats)))
+
+
+@app.command()
+def history(
+    repo: Annotated[str | None, typer.Option("--repo", help="Only this repository (as given to --repo).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs, newest first.")] = 20,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Recent runs: window, status, commits per analyzer, tokens and cost."""
+    settings = _settings(config, db=db)
+    with _store(settings) as store:
+        rows = store.history(repo, limit)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("run", "started", "repo", "branch", "window", "status", "commits", "analyzers", "tokens", "cost"):
+        table.add_column(column)
+    for row in rows:
+        tokens = row.usage.prompt_tokens + row.usage.completion_tokens
+        table.add_row(
+            str(row.id), _local(row.started_at, settings), row.repo, row.branch, _window_text(row, settings),
+            row.status, str(row.commits), ", ".join(f"{k} {v}" for k, v in sorted(row.counts.items())) or "-",
+            str(tokens), "-" if row.cost is None else f"{row.cost:.4f}",
+        )
+    Console(highlight=False, soft_wrap=True).print(table if rows else "no runs recorded yet")
+
+
+def _local(moment: datetime | None, settings: Settings) -> str:
+    return "-" if moment is None else moment.astimezone(zone(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _window_text(row: RunRow, settings: Settings) -> str:
+    if row.window.day is not None:
+        return row.window.day.isoformat()
+    return f"{_local(row.window.start, settings)} – {_local(row.window.end, settings)}"
+
+
+@app.command()
+def demo(
+    lang: LangOpt = None,
+    format: FormatOpt = None,
+    output_dir: OutOpt = None,
+) -> None:
+    """Report on the embedded sample repository, offline (no network, no keys).
+
+    Builds a real git repository modelled on ai-dynamo/dynamo's 2026-02-07 (31 commits) under the cache
+    dir and reports that day with the rules analyzer. Its store lives beside it, not in your own.
+    """
+    from .demo import DEMO_DAY, DEMO_TZ, build_demo_repo
+
+    settings = _settings(None, DEMO_TZ, lang, format, output_dir)
+    path = build_demo_repo(settings.cache_dir)
+    _say(f"demo repository: {path}")
+    settings.db = path.parent / "commitwatch-demo.db"
+    with _store(settings) as store:
+        request = ReportRequest(RepoConfig(repo=str(path)), day_window(DEMO_DAY, DEMO_TZ), use_llm=False)
+        _report_one(settings, store, request)
+
+
+def _print_error(error: CommitwatchError) -> None:
+    _err.print(f"commitwatch: error: {error.message}", markup=False)
+    if error.hint:
+        _err.print(f"hint: {error.hint}", markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app and turns every error into one message and an exit code.
+
+    Typer/Click handle their own usage errors (exit 2) through SystemExit; our errors carry their code.
+    """
+    _state.quiet = False
+    _state.traceback = "--traceback" in (argv if argv is not None else sys.argv[1:])
+    try:
+        app(args=argv, prog_name="commitwatch")
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (ExitCode.OK if e.code is None else ExitCode.INTERNAL)
+    except CommitwatchError as e:
+        if _state.traceback:
+            traceback.print_exc()
+        _print_error(e)
+        return e.exit_code
+    except KeyboardInterrupt:
+        _err.print("commitwatch: interrupted", markup=False)
+        return 130
+    except Exception as e:
+        if _state.traceback:
+            traceback.print_exc()
+        _err.print(f"commitwatch: internal error: {type(e).__name__}: {e}", markup=False)
+        _err.print("hint: rerun with --traceback and report the output as a bug.", markup=False)
+        return ExitCode.INTERNAL
+    return ExitCode.OK
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    entry()

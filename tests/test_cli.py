@@ -224,3 +224,61 @@ def test_cli_docs_are_current():
     proc = subprocess.run([sys.executable, str(root / "scripts" / "gen_docs.py"), "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_render_rebuilds_byte_identical_files_offline(day_repo, tmp_path):
+    out = tmp_path / "out"
+    run_cli("report", "--repo", str(day_repo.path), "--date", "2026-02-07", "--output-dir", str(out))
+    originals = {p.name: p.read_bytes() for p in (out / "2026" / "proj").iterdir()}
+    # the repository may be gone: render reads only the store
+    moved = day_repo.path.rename(tmp_path / "gone")
+    rebuilt = tmp_path / "rebuilt"
+    run_cli("render", "--repo", str(day_repo.path), "--date", "2026-02-07", "--output-dir", str(rebuilt))
+    assert {p.name: p.read_bytes() for p in (rebuilt / "2026" / "proj").iterdir()} == originals
+    assert moved.exists()
+
+
+def test_render_without_stored_report(day_repo, tmp_path):
+    result = run_cli("render", "--repo", str(day_repo.path), "--date", "2026-02-07", expect=2)
+    assert "no stored zh-CN report" in result.stderr and "commitwatch report" in result.stderr
+
+
+def test_history_lists_runs(day_repo, tmp_path):
+    run_cli("report", "--repo", str(day_repo.path), "--date", "2026-02-07", "--output-dir", str(tmp_path / "o"))
+    run_cli("report", "--repo", str(day_repo.path), "--date", "2026-02-08", "--output-dir", str(tmp_path / "o"))
+    result = run_cli("history")
+    lines = [line for line in result.stdout.splitlines() if " proj " in f" {line} "]
+    assert len(lines) == 2
+    assert "2026-02-08" in lines[0] and "2026-02-07" in lines[1]  # newest first
+    assert all(" ok " in line and "rules" in line for line in lines)
+
+
+def test_weekly_digest_from_stored_dailies(day_repo, tmp_path):
+    out = tmp_path / "out"
+    for day in ("2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07", "2026-02-08"):
+        run_cli("report", "--repo", str(day_repo.path), "--date", day, "--output-dir", str(out), "--format", "json")
+    run_cli("report", "--repo", str(day_repo.path), "--week", "2026-W06", "--output-dir", str(out))
+    data = json.loads((out / "2026" / "proj" / "2026-W06.json").read_text(encoding="utf-8"))
+    assert data["window"]["start"] == "2026-02-02T00:00:00+08:00"
+    assert data["window"]["end"] == "2026-02-09T00:00:00+08:00"
+    assert [c["subject"] for c in data["commits"]] == [
+        "fix: next day", "docs: guide | with pipe", "feat(engine): add engine (#12)", "chore: init"]
+    assert (out / "2026" / "proj" / "2026-W06.md").exists()
+
+
+def test_weekly_digest_needs_stored_reports(day_repo):
+    result = run_cli("report", "--repo", str(day_repo.path), "--week", "2026-W06", expect=2)
+    assert "hint:" in result.stderr
+
+
+def test_malformed_week(day_repo):
+    result = run_cli("report", "--repo", str(day_repo.path), "--week", "2026-W60", expect=2)
+    assert "ISO week" in result.stderr or "weeks" in result.stderr
+
+
+def test_corrupted_store_is_an_error_and_left_alone(day_repo, tmp_path):
+    db = tmp_path / "broken.db"
+    db.write_bytes(b"this is not a database" * 100)
+    result = run_cli("report", "--repo", str(day_repo.path), "--date", "2026-02-07", "--db", str(db), expect=2)
+    assert "hint:" in result.stderr
+    assert db.read_bytes() == b"this is not a database" * 100

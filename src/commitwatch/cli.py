@@ -346,7 +346,10 @@ def history(
             row.status, str(row.commits), ", ".join(f"{k} {v}" for k, v in sorted(row.counts.items())) or "-",
             str(tokens), "-" if row.cost is None else f"{row.cost:.4f}",
         )
-    Console(highlight=False, soft_wrap=True).print(table if rows else "no runs recorded yet")
+    out = Console(highlight=False)
+    if not out.is_terminal:  # piped or captured: never truncate cells to a guessed width
+        out = Console(highlight=False, width=240)
+    out.print(table if rows else "no runs recorded yet")
 
 
 def _local(moment: datetime | None, settings: Settings) -> str:

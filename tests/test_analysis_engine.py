@@ -352,3 +352,18 @@ def test_highlights_can_be_skipped_and_written_later_over_cached_entries(server)
     assert len(final.highlights) == 3
     rules = analyze_commits([], REPO, "en", None, cached=cached)
     assert rules.entries == cached and len(rules.highlights) == 3 and rules.usage.requests == 0
+
+
+def test_an_unreachable_server_opens_the_breaker_after_retries():
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = LLMSettings(base_url=f"http://127.0.0.1:{port}/v1", model="m", retry_backoff=0.01, max_retries=1,
+                           concurrency=1, circuit_breaker_threshold=2)
+    outcome = analyze_commits(make_items(5), REPO, "en", settings, environ=KEY)
+    assert all(e.analyzer == "rules-fallback" for e in outcome.entries)
+    assert outcome.usage.requests < 10  # not two attempts for each of the five commits
+    assert "cannot reach the LLM server" in outcome.entries[0].fallback_reason
+    assert any("stopped calling it" in w for w in outcome.warnings)

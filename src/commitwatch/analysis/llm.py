@@ -72,7 +72,9 @@ class LLMFailure(CommitwatchError):
     """
 
     exit_code = ExitCode.DEGRADED
-    BREAKER_KINDS = frozenset({"auth", "quota", "not_found"})
+    # Failures that say the provider will not answer this run. "connection" counts only once a request
+    # has used up its retries (an unreachable or wrong base URL), never per attempt.
+    BREAKER_KINDS = frozenset({"auth", "quota", "not_found", "connection"})
 
     def __init__(
         self,
@@ -132,7 +134,8 @@ class Reply:
 
 
 class CircuitBreaker:
-    """Opens after ``threshold`` auth/quota/not-found failures in a row; never closes within a run."""
+    """Opens after ``threshold`` auth, quota, not-found or unreachable failures in a row; never closes
+    within a run."""
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
@@ -413,8 +416,8 @@ class LLMClient:
                 continue  # a refusal is an answer, not a failure: try the next mode at once
             failure.attempts = attempt + 1
             log.debug("attempt %d failed: %s", attempt + 1, failure)
-            self.breaker.record(failure)
             if not failure.retryable or attempt >= settings.max_retries:
+                self.breaker.record(failure)
                 raise failure
             wait = failure.retry_after
             if wait is None:

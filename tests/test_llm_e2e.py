@@ -181,3 +181,39 @@ def test_analyze_commits_end_to_end_with_a_real_model(model_server):
     assert 1 <= len(outcome.highlights) <= 5
     assert outcome.degraded == any(e.analyzer == "rules-fallback" for e in outcome.entries)
     assert elapsed < CALL_TIMEOUT * outcome.usage.requests
+
+
+@pytest.mark.timeout(600)
+def test_report_command_end_to_end_with_a_real_model(model_server, tmp_path, monkeypatch):
+    """The whole `commitwatch report` over a real repository and the real protocol: structure only."""
+    import json as jsonlib
+
+    from tests.cli import run_cli
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo.create(tmp_path / "small")
+    repo.write("lib/router/policy.rs", "pub fn least_loaded() -> usize { 0 }\n")
+    repo.commit("feat(router): add a least-loaded routing policy", committed="2026-02-07T10:00:00+08:00")
+    repo.write("docs/quickstart.md", "Run `dynamo serve`.\n")
+    repo.commit("docs: fix a typo in the quick start", committed="2026-02-07T11:00:00+08:00")
+    config = tmp_path / "cw.toml"
+    config.write_text(
+        f'language = "en"\nformats = ["md", "json"]\noutput_dir = "{tmp_path / "out"}"\n'
+        f'[llm]\nbase_url = "{model_server}"\nmodel = "smollm2-135m-instruct"\ntimeout = {CALL_TIMEOUT}\n'
+        "concurrency = 1\ntemperature = 0.0\nmax_output_tokens = 384\ninput_token_budget = 2500\n"
+        "max_retries = 1\nretry_backoff = 0.5\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("COMMITWATCH_LLM_API_KEY", "unused")
+    monkeypatch.setenv("COMMITWATCH_DB", str(tmp_path / "store.db"))
+    monkeypatch.setenv("COMMITWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    result = run_cli("report", "--config", str(config), "--repo", str(repo.path), "--date", "2026-02-07",
+                     "--allow-degraded")
+    data = jsonlib.loads((tmp_path / "out/2026/small/2026-02-07.json").read_text(encoding="utf-8"))
+    assert data["analyzer"] == {"kind": "llm", "model": "smollm2-135m-instruct"}
+    assert len(data["commits"]) == 2
+    assert all(c["analyzer"] in ("llm", "rules-fallback") for c in data["commits"])
+    assert data["usage"]["requests"] >= 3 and data["usage"]["prompt_tokens"] > 0
+    assert "LLM requests" in result.stderr
+    md = (tmp_path / "out/2026/small/2026-02-07.md").read_text(encoding="utf-8")
+    assert md.startswith("# ") and "](#" in md

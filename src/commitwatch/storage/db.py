@@ -252,6 +252,22 @@ def _window(start: str, end: str, tz: str, day: str | None) -> Window:
     )
 
 
+def _gone(pid: int | None, host: str | None) -> bool:
+    """Whether the process of a run on this machine has died (a run on another host is never judged)."""
+    return pid is not None and host == socket.gethostname() and not _process_alive(pid)
+
+
+def _drop_orphan_claims(conn: sqlite3.Connection) -> None:
+    """Release the claims of runs whose process died (kill -9, a crash): their work is free to take at
+    once, instead of after the claim's time to live."""
+    holders = conn.execute(
+        "SELECT DISTINCT runs.id, runs.pid, runs.host FROM claims JOIN runs ON runs.id = claims.run_id"
+    ).fetchall()
+    for run_id, pid, host in holders:
+        if _gone(pid, host):
+            conn.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
+
+
 def _process_alive(pid: int) -> bool:
     if os.name != "posix":  # os.kill(pid, 0) would terminate the process on Windows
         return True
@@ -591,6 +607,7 @@ class Store:
         won: set[str] = set()
         now = time.time()
         with self._write() as conn:
+            _drop_orphan_claims(conn)
             for sha in dict.fromkeys(shas):
                 done = conn.execute(
                     f"SELECT 1 FROM analyses WHERE repo_id = ? AND sha = ? AND {_KEY_MATCH} AND analyzer = 'llm'",
@@ -627,10 +644,13 @@ class Store:
             if found is not None:
                 return found
             with self._read() as conn:
-                held = conn.execute(
-                    f"SELECT 1 FROM claims WHERE repo_id = ? AND sha = ? AND {_KEY_MATCH} AND expires_at > ?",
+                holder = conn.execute(
+                    "SELECT runs.pid, runs.host FROM claims JOIN runs ON runs.id = claims.run_id"
+                    f" WHERE claims.repo_id = ? AND claims.sha = ? AND {_KEY_MATCH}"
+                    " AND claims.expires_at > ?",
                     (repo_id, sha, *key.params(), time.time()),
                 ).fetchone()
+            held = holder is not None and not _gone(holder[0], holder[1])
             if not held or time.monotonic() >= deadline:
                 # one last look: the analysis may have landed together with the release
                 return self.get_entries(repo_id, [sha], key).get(sha)

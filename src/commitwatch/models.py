@@ -216,6 +216,7 @@ class CommitEntry:
     analysis: Analysis | None = None
     coverage: float | None = None  # share of changed lines shown to the model
     files_left_out: tuple[str, ...] = ()
+    usage: Usage | None = None  # the requests this commit's analysis cost (None: none, or not known)
 
 
 # --- report -------------------------------------------------------------------------------------------

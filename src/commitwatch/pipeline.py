@@ -183,36 +183,38 @@ def _analyse(
     say(f"{ref.name}: {len(done)} analyses from the store, {len(mine)} to analyse with {llm.model}")
 
     def save(entry: CommitEntry) -> None:
-        store.save_entry(repo_id, entry, keys[entry.commit.sha], run_id=run_id)
+        store.save_entry(repo_id, entry, keys[entry.commit.sha], entry.usage, run_id=run_id)
+
+    analysed = 0
+
+    def analyse(batch: list[Item], highlights: bool) -> AnalysisOutcome:
+        nonlocal analysed
+        analysed += len(batch)
+        cached = [done[commit.sha] for commit, _ in items if commit.sha in done]
+        outcome = analyze_commits(batch, ref, language, llm, environ=environ, on_entry=save,
+                                  highlights=highlights, cached=cached)
+        done.update((entry.commit.sha, entry) for entry in outcome.entries)
+        outcomes.append(outcome)
+        return outcome
 
     outcomes: list[AnalysisOutcome] = []
-    if mine:
-        outcomes.append(analyze_commits(mine, ref, language, llm, environ=environ, on_entry=save, highlights=False))
-    leftovers: list[Item] = []
-    for commit, tri in held:  # another run is analysing these right now: wait for its results
-        stored = store.wait_for_entry(repo_id, commit.sha, keys[commit.sha], timeout=_wait_budget(llm))
-        if stored is not None:
-            done[commit.sha] = stored.entry(commit, tri)
-        else:
-            leftovers.append((commit, tri))
-    if leftovers:
-        outcomes.append(
-            analyze_commits(leftovers, ref, language, llm, environ=environ, on_entry=save, highlights=False)
-        )
-    for outcome in outcomes:
-        for entry in outcome.entries:
-            done[entry.commit.sha] = entry
-        for sha, usage in outcome.usage_by_commit.items():
-            store.save_entry(repo_id, done[sha], keys[sha], usage, run_id=run_id)
+    if held:  # another run is analysing these right now: take its results, then write the highlights
+        if mine:
+            analyse(mine, highlights=False)
+        mine = []
+        for commit, tri in held:
+            stored = store.wait_for_entry(repo_id, commit.sha, keys[commit.sha], timeout=_wait_budget(llm))
+            if stored is not None:
+                done[commit.sha] = stored.entry(commit, tri)
+            else:
+                mine.append((commit, tri))
+    ordered = [done[commit.sha] for commit, _ in items if commit.sha in done]
+    reusable = not mine and not analysed and len(ordered) == len(items)
+    highlights = _stored_highlights(store, ref, branch, window, language, ordered) if reusable else None
+    if highlights is None:  # one call: the remaining commits, then the highlights over all of them
+        highlights = analyse(mine, highlights=True).highlights
     store.release_claims(run_id)
-
     entries = [done[commit.sha] for commit, _ in items]
-    analysed = sum(len(o.entries) for o in outcomes)
-    highlights = _stored_highlights(store, ref, branch, window, language, entries) if not analysed else None
-    if highlights is None:
-        final = analyze_commits([], ref, language, llm, environ=environ, cached=entries)
-        outcomes.append(final)
-        highlights = final.highlights
     return _merge(entries, highlights, outcomes), analysed
 
 

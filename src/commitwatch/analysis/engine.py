@@ -229,6 +229,7 @@ class AnalysisRun:
             analysis=analysis,
             coverage=job.packed.coverage,
             files_left_out=job.packed.files_left_out,
+            usage=job.usage,
         )
         return self._emit(entry)
 

@@ -221,6 +221,7 @@ def entry_to_data(entry: CommitEntry) -> dict[str, Any]:
         "analysis": analysis_to_data(entry.analysis),
         "coverage": entry.coverage,
         "files_left_out": list(entry.files_left_out),
+        "usage": usage_to_data(entry.usage) if entry.usage is not None else None,
     }
 
 
@@ -235,6 +236,7 @@ def entry_from_data(data: dict[str, Any]) -> CommitEntry:
         analysis=analysis_from_data(data.get("analysis")),
         coverage=data.get("coverage"),
         files_left_out=tuple(data.get("files_left_out", ())),
+        usage=usage_from_data(data["usage"]) if data.get("usage") else None,
     )
 
 

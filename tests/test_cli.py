@@ -282,3 +282,18 @@ def test_corrupted_store_is_an_error_and_left_alone(day_repo, tmp_path):
     result = run_cli("report", "--repo", str(day_repo.path), "--date", "2026-02-07", "--db", str(db), expect=2)
     assert "hint:" in result.stderr
     assert db.read_bytes() == b"this is not a database" * 100
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_demo_report_links_all_resolve(tmp_path, lang):
+    from commitwatch.render.anchors import Slugger
+    from tests.reportdata import headings
+
+    out = tmp_path / "out"
+    run_cli("demo", "--output-dir", str(out), "--lang", lang, "--format", "md")
+    md = (out / "2026" / "dynamo-sample" / "2026-02-07.md").read_text(encoding="utf-8")
+    slugger = Slugger()
+    anchors = {slugger.slug(text) for _level, text in headings(md)}
+    targets = re.findall(r"\]\(#([^)]*)\)", md)
+    assert len(targets) >= 31 + 3
+    assert [t for t in targets if t not in anchors] == []

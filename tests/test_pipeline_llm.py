@@ -191,3 +191,17 @@ def test_two_runs_at_once_analyse_each_commit_once(setup, server, demo_repo, tmp
     conn = sqlite3.connect(tmp_path / "store.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_weekly_digest_makes_one_request_over_stored_results(setup, server, demo_repo, tmp_path):
+    report(setup, demo_repo)
+    asked = len(server.requests)
+    run_cli("report", "--config", str(setup), "--repo", str(demo_repo), "--week", "2026-W06")
+    assert len(server.requests) == asked + 1
+    assert server.requests[-1].is_highlights and "diff --git" not in server.requests[-1].user
+    data = json.loads((tmp_path / "out/2026/dynamo-sample/2026-W06.json").read_text(encoding="utf-8"))
+    assert data["analyzer"]["kind"] == "llm" and data["usage"]["requests"] == 1
+    assert len(data["commits"]) == 31
+    assert any("核心行为" in line for line in data["highlights"])  # the fake model's themes
+    run_cli("report", "--config", str(setup), "--repo", str(demo_repo), "--week", "2026-W06", "--no-llm")
+    assert len(server.requests) == asked + 1

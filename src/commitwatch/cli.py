@@ -22,10 +22,9 @@ from rich.table import Table
 
 from . import __version__
 from .config import RepoConfig, Settings, load_settings, parse_formats
-from .digest import build_weekly
 from .errors import CommitwatchError, ExitCode, UsageError
 from .models import ReportData, Window
-from .pipeline import ReportRequest, report_stem, run_report, write_report
+from .pipeline import ReportRequest, report_stem, run_report, weekly_report, write_report
 from .sources import resolve_repo
 from .storage import RunRow, Store, default_db_path
 from .window import day_window, parse_day, range_window, yesterday, zone
@@ -241,10 +240,7 @@ def report(
         if date or since or until or since_last_run:
             raise UsageError("--week cannot be combined with --date, --since/--until or --since-last-run",
                              hint="Give one window.")
-        with _store(settings) as store:
-            digest = build_weekly(store, resolve_repo(target.repo, github=target.github), week,
-                                  settings.timezone, settings.language, branch=target.branch)
-            _summary(digest, write_report(digest, settings.output_dir, list(settings.formats), stem=week.upper()))
+        _weekly(settings, target, week, use_llm=not no_llm)
         return
     request = ReportRequest(
         repo=target, window=_window(settings, date, since, until, since_last_run), since_last_run=since_last_run,
@@ -253,6 +249,12 @@ def report(
     with _store(settings) as store:
         degraded = _report_one(settings, store, request)
     _finish(degraded, allow_degraded)
+
+
+def _weekly(settings: Settings, target: RepoConfig, week: str, *, use_llm: bool) -> None:
+    with _store(settings) as store:
+        digest = weekly_report(settings, store, target, week, use_llm=use_llm)
+    _summary(digest, write_report(digest, settings.output_dir, list(settings.formats), stem=week.upper()))
 
 
 @app.command()

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .analysis import PROMPT_VERSION, AnalysisOutcome, analyze_commits, schema_hash
 from .config import LLMSettings, RepoConfig, Settings
+from .digest import build_weekly, rules_weekly_highlights
 from .errors import ReportError
 from .models import Commit, CommitEntry, Importance, RepoRef, ReportData, Triage, Usage, Window
 from .render.json import render_json
@@ -285,6 +286,33 @@ def _fingerprint(settings: Settings, llm: LLMSettings | None) -> str:
         "prompt_version": PROMPT_VERSION if llm else None,
     }
     return json.dumps(data, sort_keys=True)
+
+
+# --- weekly digest --------------------------------------------------------------------------------------
+
+
+def weekly_report(settings: Settings, store: Store, target: RepoConfig, week: str, *, use_llm: bool) -> ReportData:
+    """The digest of an ISO week from the stored dailies (no git). With an LLM, one request over their
+    structured results writes the themes of the week; the rules' totals always lead, and the rules write
+    the themes alone without an LLM or when that request fails."""
+    ref = resolve_repo(target.repo, github=target.github)
+    llm = settings.llm if use_llm and settings.llm.configured else None
+    outcomes: list[AnalysisOutcome] = []
+
+    def themes(entries: Sequence[CommitEntry], language: str) -> list[str]:
+        lines = rules_weekly_highlights(entries, language)
+        if llm is None or not entries:
+            return lines
+        outcomes.append(analyze_commits([], ref, language, llm, cached=list(entries)))
+        return [*lines[:3], *outcomes[-1].highlights] if outcomes[-1].highlights else lines
+
+    digest = build_weekly(store, ref, week, settings.timezone, settings.language, branch=target.branch,
+                          highlighter=themes)
+    if llm is not None:
+        digest.analyzer_kind, digest.model = "llm", llm.model
+        digest.usage = _merge(digest.entries, digest.highlights, outcomes).usage
+        digest.warnings += [w for o in outcomes for w in o.warnings]
+    return digest
 
 
 # --- files ----------------------------------------------------------------------------------------------

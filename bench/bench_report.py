@@ -16,8 +16,6 @@ SQLite and file writes are all in the times. Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import math
 import os
 import statistics
@@ -25,33 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_llm import fake_server, server_stats  # noqa: E402
+
 LATENCY = 1.0
 CONCURRENCY = 8
-
-
-@contextlib.contextmanager
-def fake_server(latency: float) -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.openai_server", "--latency", str(latency)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=10)
-
-
-def requests_seen(base_url: str) -> int:
-    with urllib.request.urlopen(base_url.rsplit("/v1", 1)[0] + "/v1/_stats", timeout=5) as response:
-        return int(json.load(response)["requests"])
 
 
 def timed_report(work: Path, repo: Path, db: Path, *extra: str, env: dict[str, str] | None = None) -> float:
@@ -83,14 +63,14 @@ def main() -> int:
         rules, llm, cached = [], [], []
         for i in range(args.runs):
             rules.append(timed_report(work, repo, work / f"rules-{i}.db", "--no-llm"))
-            before = requests_seen(base_url)
+            before = server_stats(base_url)["requests"]
             llm.append(timed_report(work, repo, work / f"llm-{i}.db", env=env))
-            requests = requests_seen(base_url) - before
+            requests = server_stats(base_url)["requests"] - before
             if requests != 32:
                 raise SystemExit(f"expected 32 requests for 31 commits, the server saw {requests}")
-            before = requests_seen(base_url)
+            before = server_stats(base_url)["requests"]
             cached.append(timed_report(work, repo, work / f"llm-{i}.db", env=env))
-            if requests_seen(base_url) != before:
+            if server_stats(base_url)["requests"] != before:
                 raise SystemExit("the cached rerun made LLM requests")
 
     target = 1.3 * math.ceil(32 / CONCURRENCY) * LATENCY

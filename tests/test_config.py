@@ -137,3 +137,12 @@ urls = []
     settings = load_settings(config, environ={})
     assert settings.repos[0].github == "ai-dynamo/dynamo"
     assert settings.llm.model == "deepseek-ai/deepseek-v3.1"
+
+
+def test_paths_expand_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = write(tmp_path, 'db = "~/store.db"\noutput_dir = "~/reports"\ncache_dir = "~/cache"\n')
+    settings = load_settings(config, environ={})
+    assert settings.db == tmp_path / "store.db"
+    assert settings.output_dir == tmp_path / "reports"
+    assert settings.cache_dir == tmp_path / "cache"

@@ -312,6 +312,7 @@ def render(
     settings = _settings(config, tz, lang, format, output_dir, db)
     target = _target(settings, repo, branch)
     window = _window(settings, date, since, until)
+    assert window is not None  # only --since-last-run leaves the window to the store
     with _store(settings) as store:
         ref = resolve_repo(target.repo, github=target.github) if Path(target.repo).exists() else target.repo
         if window.day is not None:

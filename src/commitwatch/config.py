@@ -31,6 +31,7 @@ else:  # pragma: no cover
 Language = Literal["zh-CN", "en"]
 Format = Literal["md", "json"]
 FORMATS: tuple[str, ...] = ("md", "json")
+DEFAULT_FORMATS: tuple[Format, ...] = ("md", "json")
 ENV_PREFIX = "COMMITWATCH_"
 
 
@@ -108,7 +109,7 @@ class Settings(_Section):
     timezone: str = "Asia/Shanghai"
     language: Language = "zh-CN"
     output_dir: Path = Path("reports")
-    formats: list[Format] = Field(default_factory=lambda: ["md", "json"])
+    formats: list[Format] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("commitwatch")))
     db: Path | None = Field(None, description="SQLite store; default <user data dir>/commitwatch.db")
     repos: list[RepoConfig] = Field(default_factory=list)
@@ -123,6 +124,11 @@ class Settings(_Section):
     def _known_zone(cls, value: str) -> str:
         parse_timezone(value)
         return value
+
+    @field_validator("output_dir", "cache_dir", "db")
+    @classmethod
+    def _home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
 
     @field_validator("formats")
     @classmethod

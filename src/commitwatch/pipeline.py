@@ -49,7 +49,6 @@ class ReportResult:
     paths: list[Path] = field(default_factory=list)
     degraded: bool = False
     cost: float | None = None
-    analysed: int = 0  # commits analysed in this run (not taken from the store)
 
 
 def run_report(
@@ -79,7 +78,7 @@ def run_report(
     try:
         store.save_commits(repo_id, commits)
         items = [(commit, triage(commit)) for commit in commits]
-        outcome, analysed = _analyse(settings, llm, store, repo_id, run_id, ref, branch, window, items, environ, say)
+        outcome = _analyse(settings, llm, store, repo_id, run_id, ref, branch, window, items, environ, say)
         report = ReportData(
             repo=ref,
             branch=branch,
@@ -108,7 +107,7 @@ def run_report(
         head_sha=head,
         reported=shas,
     )
-    return ReportResult(report, paths, outcome.degraded, outcome.cost, analysed)
+    return ReportResult(report, paths, outcome.degraded, outcome.cost)
 
 
 # --- which commits --------------------------------------------------------------------------------------
@@ -165,11 +164,11 @@ def _analyse(
     items: list[Item],
     environ: Mapping[str, str] | None,
     say: Progress,
-) -> tuple[AnalysisOutcome, int]:
+) -> AnalysisOutcome:
     language = settings.language
     if llm is None:
         say(f"{ref.name}: analysing {len(items)} commits with rules")
-        return analyze_commits(items, ref, language, None), 0
+        return analyze_commits(items, ref, language, None)
 
     keys = {commit.sha: analysis_key(llm, language, tri) for commit, tri in items}
     done: dict[str, CommitEntry] = {}
@@ -204,9 +203,9 @@ def _analyse(
             analyse(mine, highlights=False)
         mine = []
         for commit, tri in held:
-            stored = store.wait_for_entry(repo_id, commit.sha, keys[commit.sha], timeout=_wait_budget(llm))
-            if stored is not None:
-                done[commit.sha] = stored.entry(commit, tri)
+            theirs = store.wait_for_entry(repo_id, commit.sha, keys[commit.sha], timeout=_wait_budget(llm))
+            if theirs is not None:
+                done[commit.sha] = theirs.entry(commit, tri)
             else:
                 mine.append((commit, tri))
     ordered = [done[commit.sha] for commit, _ in items if commit.sha in done]
@@ -216,7 +215,7 @@ def _analyse(
         highlights = analyse(mine, highlights=True).highlights
     store.release_claims(run_id)
     entries = [done[commit.sha] for commit, _ in items]
-    return _merge(entries, highlights, outcomes), analysed
+    return _merge(entries, highlights, outcomes)
 
 
 def _by_key(items: list[Item], keys: Mapping[str, AnalysisKey]) -> dict[AnalysisKey, list[Item]]:

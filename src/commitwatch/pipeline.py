@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .analysis import PROMPT_VERSION, AnalysisOutcome, analyze_commits, schema_hash
+from .analysis import PROMPT_VERSION, AnalysisOutcome, analyze_commits, prewarm, schema_hash
 from .config import LLMSettings, RepoConfig, Settings
 from .digest import build_weekly, rules_weekly_highlights
 from .errors import ReportError
@@ -62,6 +63,9 @@ def run_report(
 ) -> ReportResult:
     """Collect, triage, analyse (reusing stored analyses), write the report files, record the run."""
     say = progress or (lambda _message: None)
+    llm = settings.llm if request.use_llm and settings.llm.configured else None
+    if llm is not None:  # load the LLM client's code while git works
+        threading.Thread(target=prewarm, args=(settings.language,), name="commitwatch-prewarm", daemon=True).start()
     ref = resolve_repo(request.repo.repo, github=request.repo.github)
     say(f"{ref.name}: opening repository")
     repository = open_repository(ref, settings.cache_dir, settings.git.allowed_protocols)
@@ -73,7 +77,6 @@ def run_report(
     # newest committer date first; the sort is stable, so equal dates keep git's topological order
     commits = sorted(repository.read_commits(shas), key=lambda c: -c.committed_at.timestamp())
     shas = [commit.sha for commit in commits]
-    llm = settings.llm if request.use_llm and settings.llm.configured else None
     run_id = store.start_run(repo_id, branch, window, _fingerprint(settings, llm))
     try:
         store.save_commits(repo_id, commits)

@@ -15,6 +15,8 @@ Modules: ``llm`` (client, retries, structured-output negotiation, circuit breake
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +28,7 @@ from ..errors import ConfigError
 from ..models import Commit, CommitEntry, RepoRef, Triage, Usage
 from .budget import PullText
 from .engine import AnalysisRun, RunResult
-from .prompt import PROMPT_VERSION, schema_hash
+from .prompt import PROMPT_VERSION, Prompts, analysis_schema, highlights_schema, schema_hash
 from .rules import rules_entry, rules_highlights
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "AnalysisOutcome",
     "PullText",
     "analyze_commits",
+    "prewarm",
     "schema_hash",
 ]
 
@@ -124,6 +127,22 @@ def analyze_commits(
         usage_by_commit=result.usage_by_commit,
         model_by_commit=result.model_by_commit,
     )
+
+
+def prewarm(language: str) -> None:
+    """Load what the first LLM request needs — the SDK's HTTP stack (imported lazily on the first
+    request), the answer schemas and the compiled prompts — ahead of time. The pipeline runs this in a
+    thread while git collects the commits (a subprocess: the two overlap), so the first requests leave
+    sooner. Best effort: anything missing is simply loaded later, as it would have been."""
+    for name in ("openai.resources.chat.completions", "anyio._backends._asyncio", "h11",
+                 "httpcore2._async.connection_pool", "httpcore._async.connection_pool", "jiter"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    analysis_schema()
+    highlights_schema()
+    for with_schema in (True, False):
+        Prompts(language).analysis_system(with_schema)
+        Prompts(language).highlights_system(with_schema)
 
 
 def _run_sync(coroutine: Any) -> RunResult:

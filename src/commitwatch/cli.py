@@ -100,6 +100,18 @@ DegradedOpt = Annotated[
     bool,
     typer.Option("--allow-degraded", help="Exit 0 even if some LLM analyses fell back to rules."),
 ]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="SQLite store (also COMMITWATCH_DB). Default: the user data dir.")
+]
+SinceLastRunOpt = Annotated[
+    bool,
+    typer.Option("--since-last-run", help="From the end of the last successful run of this repo and branch to now."),
+]
+RepoOpt = Annotated[
+    str | None,
+    typer.Option("--repo", help="Local path, git URL or GitHub owner/name. Default: the config's only repo."),
+]
+BranchOpt = Annotated[str | None, typer.Option("--branch", help="Branch. Default: the remote HEAD.")]
 
 
 def _settings(
@@ -140,15 +152,6 @@ def _window(
         return range_window(since, until, settings.timezone)
     day = parse_day(date) if date else yesterday(settings.timezone)
     return day_window(day, settings.timezone)
-
-
-DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="SQLite store (also COMMITWATCH_DB). Default: the user data dir.")
-]
-SinceLastRunOpt = Annotated[
-    bool,
-    typer.Option("--since-last-run", help="From the end of the last successful run of this repo and branch to now."),
-]
 
 
 @contextmanager
@@ -203,13 +206,6 @@ def _target(settings: Settings, repo: str | None, branch: str | None) -> RepoCon
         "no repository given",
         hint="Pass --repo (a path, git URL or owner/name), or use `commitwatch run` for every configured repo.",
     )
-
-
-RepoOpt = Annotated[
-    str | None,
-    typer.Option("--repo", help="Local path, git URL or GitHub owner/name. Default: the config's only repo."),
-]
-BranchOpt = Annotated[str | None, typer.Option("--branch", help="Branch. Default: the remote HEAD.")]
 
 
 @app.command()

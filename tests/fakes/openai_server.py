@@ -17,7 +17,8 @@ How a request is answered, first match wins:
    malformed answers), then a valid answer built from the prompt (an analysis or highlights, in
    Chinese when the system prompt is Chinese, naming a path from the commit's file list).
 
-Every reply waits ``latency`` seconds (per request, concurrently) plus the reply's own ``delay``.
+Every reply leaves ``latency`` seconds (per request, concurrently) plus the reply's own ``delay`` after
+its request arrived.
 Prompt tokens are counted as ``ceil(characters * tokens_per_char)``; that count is in ``usage``.
 """
 
@@ -320,10 +321,13 @@ class FakeOpenAI:
         try:
             reply = self._decide(request)
             request.status = reply.status or 200
-            delay = self.latency + reply.delay
-            if delay:
-                time.sleep(delay)
-            self._send(handler, self._materialise(reply, request))
+            answer = self._materialise(reply, request)
+            # The latency counts from the request's arrival and includes building the answer, as a real
+            # server's would: eight answers due at once leave together, not one after another.
+            remaining = request.received + self.latency + reply.delay - time.monotonic()
+            if remaining > 0:
+                time.sleep(remaining)
+            self._send(handler, answer)
             request.replied = time.monotonic()
         finally:
             with self._lock:

@@ -297,3 +297,25 @@ def test_demo_report_links_all_resolve(tmp_path, lang):
     targets = re.findall(r"\]\(#([^)]*)\)", md)
     assert len(targets) >= 31 + 3
     assert [t for t in targets if t not in anchors] == []
+
+
+def test_since_last_run_from_the_command_line(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    repo = GitRepo.create(tmp_path / "live")
+    recent = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(timespec="seconds")
+    repo.write("a.py", "1\n")
+    repo.commit("feat: landed an hour ago", committed=recent)
+    out = tmp_path / "out"
+    args = ("report", "--repo", str(repo.path), "--since-last-run", "--output-dir", str(out), "--format", "json")
+    run_cli(*args)
+    first = [json.loads(p.read_text()) for p in out.rglob("*.json")]
+    assert [c["subject"] for d in first for c in d["commits"]] == ["feat: landed an hour ago"]
+    repo.write("a.py", "2\n")
+    repo.commit("fix: landed after the first run", committed="2020-01-01T00:00:00+00:00")  # an old date
+    run_cli(*args)
+    reports = sorted(out.rglob("*.json"), key=lambda p: p.stat().st_mtime)
+    latest = json.loads(reports[-1].read_text())
+    assert [c["subject"] for c in latest["commits"]] == ["fix: landed after the first run"]
+    result = run_cli("report", "--repo", str(repo.path), "--since-last-run", "--date", "2026-02-07", expect=2)
+    assert "cannot be combined" in result.stderr

@@ -326,7 +326,10 @@ def report_stem(window: Window) -> str:
         return window.day.isoformat()
     start = window.start.astimezone(zone(window.tz))
     end = window.end.astimezone(zone(window.tz))
-    return f"{start:%Y-%m-%dT%H%M}--{end:%Y-%m-%dT%H%M}"
+    # seconds only when a bound has them (--since-last-run windows end "now"): two such runs in one
+    # minute must not write the same file
+    fmt = "%Y-%m-%dT%H%M%S" if start.second or end.second else "%Y-%m-%dT%H%M"
+    return f"{start.strftime(fmt)}--{end.strftime(fmt)}"
 
 
 def report_paths(

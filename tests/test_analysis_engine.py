@@ -87,7 +87,7 @@ def test_each_commit_is_analysed_in_input_order_and_reported_as_it_finishes(serv
     assert outcome.usage.prompt_tokens > 0 and outcome.usage.completion_tokens > 0
     expected_cost = (outcome.usage.prompt_tokens * 1.0 + outcome.usage.completion_tokens * 2.0) / 1e6
     assert outcome.cost == pytest.approx(expected_cost)
-    assert sum(u.requests for u in outcome.usage_by_commit.values()) == 5
+    assert sum(e.usage.requests for e in outcome.entries if e.usage) == 5
     assert outcome.structured_output == "json_schema"
     assert server.requests[0].headers["authorization"] == "Bearer sk-test-key"
 

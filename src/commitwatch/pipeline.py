@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .analysis import PROMPT_VERSION, AnalysisOutcome, analyze_commits, prewarm, schema_hash
+from .analysis import PROMPT_VERSION, AnalysisOutcome, analyze_commits, model_for, prewarm, schema_hash
 from .config import LLMSettings, RepoConfig, Settings
 from .digest import build_weekly, rules_weekly_highlights
 from .errors import ReportError
-from .models import Commit, CommitEntry, Importance, RepoRef, ReportData, Triage, Usage, Window
+from .models import Commit, CommitEntry, RepoRef, ReportData, Triage, Usage, Window
 from .render.json import render_json
 from .render.markdown import render_markdown
 from .sources import Repository, open_repository, resolve_repo
@@ -231,8 +231,9 @@ def _by_key(items: list[Item], keys: Mapping[str, AnalysisKey]) -> dict[Analysis
 def analysis_key(llm: LLMSettings, language: str, tri: Triage) -> AnalysisKey:
     """What a stored analysis is keyed by: the model that analyses this commit, the prompt version, the
     language and the schema of the answer."""
-    model = llm.light_model if llm.light_model and tri.importance is Importance.LOW else llm.model
-    return AnalysisKey(model=model or "", prompt_version=PROMPT_VERSION, language=language, schema_hash=schema_hash())
+    return AnalysisKey(
+        model=model_for(llm, tri), prompt_version=PROMPT_VERSION, language=language, schema_hash=schema_hash()
+    )
 
 
 def _stored_highlights(
@@ -312,8 +313,9 @@ def weekly_report(settings: Settings, store: Store, target: RepoConfig, week: st
                           highlighter=themes)
     if llm is not None:
         digest.analyzer_kind, digest.model = "llm", llm.model
-        digest.usage = _merge(digest.entries, digest.highlights, outcomes).usage
-        digest.warnings += [w for o in outcomes for w in o.warnings]
+        merged = _merge(digest.entries, digest.highlights, outcomes)
+        digest.usage = merged.usage
+        digest.warnings += merged.warnings
     return digest
 
 

@@ -27,7 +27,7 @@ from ..config import LLMSettings
 from ..errors import ConfigError
 from ..models import Commit, CommitEntry, RepoRef, Triage, Usage
 from .budget import PullText
-from .engine import AnalysisRun, RunResult
+from .engine import AnalysisRun, RunResult, model_for
 from .prompt import PROMPT_VERSION, Prompts, analysis_schema, highlights_schema, schema_hash
 from .rules import rules_entry, rules_highlights
 
@@ -36,6 +36,7 @@ __all__ = [
     "AnalysisOutcome",
     "PullText",
     "analyze_commits",
+    "model_for",
     "prewarm",
     "schema_hash",
 ]
@@ -55,7 +56,6 @@ class AnalysisOutcome:
     degraded: bool  # True if any commit fell back from the LLM to rules
     cost: float | None = None  # from LLMSettings.prices, when a price is known for every model used
     structured_output: str | None = None  # the mode most replies came in: json_schema, json_object, prompt
-    usage_by_commit: dict[str, Usage] = field(default_factory=dict)  # sha -> that commit's requests
     model_by_commit: dict[str, str] = field(default_factory=dict)  # sha -> model that analysed it
 
 
@@ -124,7 +124,6 @@ def analyze_commits(
         degraded=result.degraded,
         cost=result.cost,
         structured_output=result.structured_output,
-        usage_by_commit=result.usage_by_commit,
         model_by_commit=result.model_by_commit,
     )
 

@@ -55,8 +55,14 @@ class RunResult:
     degraded: bool
     cost: float | None
     structured_output: str | None
-    usage_by_commit: dict[str, Usage]
     model_by_commit: dict[str, str]
+
+
+def model_for(settings: LLMSettings, triage: Triage) -> str:
+    """The model that analyses a commit: ``light_model`` for those the rules rate low, when set."""
+    if settings.light_model and triage.importance is Importance.LOW:
+        return settings.light_model
+    return settings.model or ""
 
 
 @dataclass
@@ -137,7 +143,6 @@ class AnalysisRun:
         self.redactions: Counter[str] = Counter()
         self.redacted_commits = 0
         self.context_cap = float("inf")  # prompt tokens the server takes, once a context error told us
-        self._job_usage: dict[str, Usage] = {}
         self._job_model: dict[str, str] = {}
         self._system_raw = {
             with_schema: raw_estimate(self.prompts.analysis_system(with_schema)) for with_schema in (True, False)
@@ -192,9 +197,6 @@ class AnalysisRun:
             degraded=any(e.analyzer == "rules-fallback" for e in entries),
             cost=self.cost(),
             structured_output=self.modes_used.most_common(1)[0][0] if self.modes_used else None,
-            usage_by_commit={
-                e.commit.sha: self._job_usage[e.commit.sha] for e in entries if e.commit.sha in self._job_usage
-            },
             model_by_commit=dict(self._job_model),
         )
 
@@ -202,9 +204,7 @@ class AnalysisRun:
         assert self.client is not None
         if triage.bot and not self.settings.analyze_bots:
             return self._emit(rules_entry(commit, triage))
-        model = self.settings.model or ""
-        if self.settings.light_model and triage.importance is Importance.LOW:
-            model = self.settings.light_model
+        model = model_for(self.settings, triage)
         job = _Job(index, commit, triage, self.pulls.get(commit.sha), model)
         tripped = self.client.breaker.tripped_by
         if tripped is not None:  # do not even pack: the provider is not called again in this run
@@ -218,7 +218,6 @@ class AnalysisRun:
             internal = LLMFailure("internal", f"{type(e).__name__}: {e}")
             return self._emit(self._fallback(job, internal))
         assert job.packed is not None
-        self._job_usage[commit.sha] = job.usage
         self._job_model[commit.sha] = model
         entry = CommitEntry(
             commit=commit,
@@ -240,7 +239,6 @@ class AnalysisRun:
 
     def _fallback(self, job: _Job, failure: LLMFailure) -> CommitEntry:
         if job.usage.requests:
-            self._job_usage[job.commit.sha] = job.usage
             self._job_model[job.commit.sha] = job.model
         if failure.kind == "token_limit":
             self.token_limited += 1
@@ -253,7 +251,9 @@ class AnalysisRun:
             limit=self.settings.run_token_limit,
         )
         log.info("%s: falling back to rules: %s", job.commit.short_sha, failure)
-        return rules_entry(job.commit, job.triage, fallback_reason=reason)
+        entry = rules_entry(job.commit, job.triage, fallback_reason=reason)
+        entry.usage = job.usage if job.usage.requests else None  # the failed requests still cost
+        return entry
 
     # --- one commit ---------------------------------------------------------------------------------
     def _data_budget(self, job: _Job, mode: Mode, extra_raw: float = 0.0) -> float:

@@ -3,8 +3,9 @@
 It makes reruns free (an analysis is committed the moment it finishes and reused by key), crashes
 harmless (nothing done is lost; an interrupted run shows as such), ``--since-last-run`` exact (the SHAs
 each run reported are kept), ``render`` offline (lossless snapshots of each ``ReportData``) and weekly
-digests cheap (built from the snapshots). See ``db`` for the API, ``migrations`` for the schema's
-history and ``codec`` for the snapshot format.
+digests cheap (built from the snapshots). See ``store`` for the API (one ``Store`` over modules split
+by concern: ``core``, ``analyses``, ``runs``, ``deliveries``), ``migrations`` for the schema's history
+and ``codec`` for the snapshot format.
 
 Schema (``tests/test_storage_migrations.py`` checks this list against a new database)::
 
@@ -37,22 +38,12 @@ they are the bulk of the file).
 
 from __future__ import annotations
 
+from .analyses import CLAIM_TTL_S, AnalysisKey, StoredAnalysis
 from .codec import report_from_data, report_to_data
-from .db import (
-    CLAIM_TTL_S,
-    DB_ENV,
-    AnalysisKey,
-    DeliveryRow,
-    RunRow,
-    RunStatus,
-    Store,
-    StoredAnalysis,
-    StoreError,
-    db_path,
-    default_db_path,
-    repo_key,
-    report_key,
-)
+from .core import DB_ENV, StoreError, db_path, default_db_path, repo_key
+from .deliveries import DeliveryRow
+from .runs import RunRow, RunStatus, report_key
+from .store import Store
 
 __all__ = [
     "CLAIM_TTL_S",

@@ -97,8 +97,9 @@ def test_bad_formats_env():
 
 def test_parse_formats_dedupes_and_validates():
     assert parse_formats(" md , JSON ") == ["md", "json"]
-    with pytest.raises(ValueError, match="choose from md, json"):
-        parse_formats("html")
+    assert parse_formats("html,md") == ["html", "md"]
+    with pytest.raises(ValueError, match="choose from md, html, json"):
+        parse_formats("pdf")
 
 
 def test_full_design_example_parses(tmp_path):

@@ -89,7 +89,7 @@ TzOpt = Annotated[
 ]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Report language: zh-CN (default) or en.")]
 FormatOpt = Annotated[
-    str | None, typer.Option("--format", help="Comma-separated formats: md,json. Default: md,json.")
+    str | None, typer.Option("--format", help="Comma-separated formats: md,html,json. Default: md,json.")
 ]
 OutOpt = Annotated[Path | None, typer.Option("--output-dir", help="Where reports are written. Default: reports.")]
 ConfigOpt = Annotated[
@@ -129,7 +129,7 @@ def _settings(
         try:
             overrides["formats"] = parse_formats(formats)
         except ValueError as e:
-            raise UsageError(str(e), hint="For example --format md,json.") from e
+            raise UsageError(str(e), hint="For example --format md,html,json.") from e
     if lang is not None and lang not in ("zh-CN", "en"):
         raise UsageError(f"unknown language {lang!r}", hint="Use --lang zh-CN or --lang en.")
     return load_settings(config, overrides=overrides)

@@ -29,8 +29,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 Language = Literal["zh-CN", "en"]
-Format = Literal["md", "json"]
-FORMATS: tuple[str, ...] = ("md", "json")
+Format = Literal["md", "html", "json"]
+FORMATS: tuple[str, ...] = ("md", "html", "json")
 DEFAULT_FORMATS: tuple[Format, ...] = ("md", "json")
 ENV_PREFIX = "COMMITWATCH_"
 

@@ -21,6 +21,7 @@ from .config import LLMSettings, RepoConfig, Settings
 from .digest import build_weekly, rules_weekly_highlights
 from .errors import ReportError
 from .models import Commit, CommitEntry, RepoRef, ReportData, Triage, Usage, Window
+from .render.html import render_html
 from .render.json import render_json
 from .render.markdown import render_markdown
 from .sources import Repository, open_repository, resolve_repo
@@ -28,7 +29,7 @@ from .storage import AnalysisKey, Store
 from .triage import triage
 from .window import day_window, yesterday, zone
 
-RENDERERS: dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "json": render_json}
+RENDERERS: dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "html": render_html, "json": render_json}
 
 Progress = Callable[[str], None]
 Item = tuple[Commit, Triage]

@@ -1,0 +1,428 @@
+"""The HTML report: one self-contained page per report (``--format html``).
+
+    page = render_html(report)                    # labels from locales/<report.language>/
+
+The page fetches nothing: CSS, the SVG charts and a small script are inline, and a Content Security
+Policy (``default-src 'none'`` plus the hashes of exactly that style and script) forbids every other
+request and every other script. Everything is readable without the script: it only adds the filters
+(importance, type, area, author), which stay hidden when scripts do not run.
+
+Layout: header (repository, day or range, time zone, branch, analyzer, warnings) → highlights →
+stats (counts, a bar chart by importance and one by change type, the busiest areas) → filters →
+commits grouped high → medium → low, one card each (subject, SHA + commit link, PR link, type,
+importance, time, author, +/−, analyzer) with the analysis sections as ``<details>``.
+
+Escaping: the template is autoescaped and never marks data safe. Commit text (subjects, names, paths,
+messages) is plain text. Model text (analysis fields, highlights) may carry inline Markdown: it is
+rendered by ``markdown-it`` with raw HTML and images off, then cleaned by ``nh3`` with an allow-list of
+inline tags and ``http``/``https`` links only (``markup()``). The script holds no data: it reads the
+cards' ``data-*`` attributes, which carry only option numbers and fixed words, so no commit text can end
+it. Colours follow ``prefers-color-scheme``; the font stack covers CJK.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from commitwatch import i18n
+from commitwatch.i18n import Translator
+from commitwatch.models import Analysis, ChangeType, CommitEntry, Importance, ReportData
+from commitwatch.render.environment import environment
+from commitwatch.render.escape import normalize
+from commitwatch.render.markdown import DEPTH, INSIGHT_DIMENSIONS, TIME_FORMAT, split_subject
+
+AREAS_SHOWN = 10  # busiest areas listed in the stats
+LEVEL_COLOURS = {"high": "#d1242f", "medium": "#bf8700", "low": "#1a7f37"}
+# Allowed markup in model text: inline formatting and http(s) links, nothing that loads or runs.
+ALLOWED_TAGS = frozenset({"a", "code", "em", "strong", "s", "br"})
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+
+# --- model text: Markdown through a sanitizer ----------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.disable(["image"])  # an image would be a fetch
+    return md
+
+
+def _absolute_links(tag: str, name: str, value: str) -> str | None:
+    """Keep only absolute http(s) links: a relative or protocol-relative one would resolve against the
+    page (``file://`` on disk)."""
+    if tag == "a" and name == "href":
+        return value if value.lower().startswith(("https://", "http://")) else None
+    return value
+
+
+def markup(text: str) -> Markup:
+    """Model-written text as safe inline HTML: Markdown (no raw HTML, no images) → nh3 allow-list
+    (inline tags, ``http``/``https`` links with ``rel="nofollow noopener noreferrer"``)."""
+    import nh3
+
+    rendered = _markdown().renderInline(normalize(text))
+    cleaned = nh3.clean(
+        rendered,
+        tags=set(ALLOWED_TAGS),
+        attributes={"a": {"href"}},
+        url_schemes=set(ALLOWED_SCHEMES),
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+        attribute_filter=_absolute_links,
+    )
+    return Markup(cleaned)
+
+
+# --- view model -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    width: float  # share of the longest bar, 0..100
+    colour: str
+
+
+@dataclass
+class Section:
+    label: str
+    items: list[Markup | str] = field(default_factory=list)
+    text: Markup | str = ""
+    open: bool = False
+
+
+@dataclass
+class Card:
+    anchor: str
+    subject: str
+    sha: str
+    short_sha: str
+    url: str | None
+    pr_number: int | None
+    pr_url: str | None
+    change_type: str
+    change_type_label: str
+    importance: str
+    importance_label: str
+    time: str
+    author: str
+    author_index: int
+    area_indices: str
+    additions: int
+    deletions: int
+    files: int
+    analyzer: str
+    analyzer_label: str
+    notes: list[str]
+    sections: list[Section]
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+
+
+def _pr(entry: CommitEntry, report: ReportData) -> tuple[int | None, str | None]:
+    """The pull request behind a commit: ``entry.pr`` when enrichment set one, else the subject's
+    ``(#123)`` suffix."""
+    pr = getattr(entry, "pr", None)
+    if pr is not None:
+        number = getattr(pr, "number", None)
+        if number is None and isinstance(pr, dict):
+            number = pr.get("number")
+        url = getattr(pr, "url", None) or (pr.get("url") if isinstance(pr, dict) else None)
+        if isinstance(number, int):
+            safe_url = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+            return number, safe_url or report.repo.pull_url(number)
+    _title, number = split_subject(entry.commit.subject)
+    if number is None:
+        return None, None
+    return number, report.repo.pull_url(number)
+
+
+def _areas(entry: CommitEntry) -> list[str]:
+    return [d.path or "." for d in entry.triage.top_dirs]
+
+
+def _bars(counts: list[tuple[str, int, str]]) -> list[Bar]:
+    longest = max((count for _label, count, _colour in counts), default=0) or 1
+    return [Bar(label, count, round(100 * count / longest, 1), colour) for label, count, colour in counts]
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source expression that allows exactly this inline style or script."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+class _View:
+    def __init__(self, report: ReportData, tr: Translator) -> None:
+        self.report = report
+        self.tr = tr
+        self.tz = ZoneInfo(report.window.tz)
+        areas: Counter[str] = Counter()
+        for entry in report.entries:
+            areas.update(_areas(entry))
+        self.area_index = {area: i for i, area in enumerate(sorted(areas))}
+        authors = sorted({e.commit.author.name for e in report.entries})
+        self.author_index = {name: i for i, name in enumerate(authors)}
+
+    def label(self, key: str, **params: object) -> str:
+        return self.tr.label(key, **params)
+
+    def local(self, moment: datetime) -> str:
+        return moment.astimezone(self.tz).strftime(TIME_FORMAT)
+
+    def title(self) -> str:
+        window = self.report.window
+        if window.day is not None:
+            return self.label("report.title_day", date=window.day.isoformat())
+        fmt = "%Y-%m-%d %H:%M"
+        return self.label(
+            "report.title_range",
+            start=window.start.astimezone(self.tz).strftime(fmt),
+            end=window.end.astimezone(self.tz).strftime(fmt),
+        )
+
+    def analyzer(self) -> str:
+        report = self.report
+        if report.analyzer_kind == "llm":
+            if report.model:
+                return self.label("report.analyzer_llm", model=report.model)
+            return self.label("report.analyzer_llm_unnamed")
+        return self.label("report.analyzer_rules")
+
+    def entry_analyzer(self, entry: CommitEntry) -> str:
+        if entry.analyzer == "llm":
+            return self.label("analyzer.llm")
+        if entry.analyzer == "rules-fallback":
+            if entry.fallback_reason:
+                return self.label("analyzer.rules_fallback", reason=normalize(entry.fallback_reason))
+            return self.label("analyzer.rules_fallback_unexplained")
+        return self.label("analyzer.rules")
+
+    def notes(self, entry: CommitEntry) -> list[str]:
+        notes = []
+        if entry.commit.is_merge:
+            notes.append(self.label("commit.merge", parents=len(entry.commit.parents)))
+        if entry.coverage is not None:
+            percent = self.label("commit.coverage_percent", percent=round(entry.coverage * 100))
+            notes.append(self.label("commit.coverage") + self.label("punct.colon") + percent)
+        if entry.files_left_out:
+            count = self.tr.plural("commit.left_out", len(entry.files_left_out))
+            listed = self.label("punct.list_separator").join(normalize(p) for p in entry.files_left_out[:5])
+            more = self.label("commit.left_out_more") if len(entry.files_left_out) > 5 else ""
+            notes.append(f"{count}{self.label('punct.colon')}{listed}{more}")
+        return notes
+
+    def analysis_sections(self, entry: CommitEntry, analysis: Analysis) -> list[Section]:
+        sections = []
+        colon = self.label("punct.colon")
+        for name in DEPTH[entry.importance]:
+            section = Section(self.label(f"analysis.{name}"), open=name in ("summary", "conclusion"))
+            if name == "summary":
+                section.items = [markup(s) for s in analysis.summary if normalize(s)]
+            elif name == "impact":
+                for impact in analysis.impact:
+                    area, detail = normalize(impact.area), markup(impact.detail)
+                    if area and detail:
+                        section.items.append(Markup("<code>{}</code>{}{}").format(area, colon, detail))
+                    elif area or detail:
+                        section.items.append(Markup("<code>{}</code>").format(area) if area else detail)
+            elif name == "insights":
+                for dimension in INSIGHT_DIMENSIONS:
+                    for point in getattr(analysis.insights, dimension):
+                        if normalize(point):
+                            section.items.append(
+                                Markup("<strong>{}</strong>{}{}").format(
+                                    self.label(f"analysis.{dimension}"), colon, markup(point)
+                                )
+                            )
+            elif name == "risks":
+                for risk in analysis.risks:
+                    severity = self.label(f"importance.{risk.severity}")
+                    section.items.append(
+                        Markup('<span class="sev sev-{}">{}</span> <strong>{}</strong> {}').format(
+                            risk.severity, severity, markup(risk.title), markup(risk.detail)
+                        )
+                    )
+            elif name == "recommendations":
+                for rec in analysis.recommendations:
+                    audience, text = normalize(rec.audience), markup(rec.text)
+                    if audience:
+                        section.items.append(Markup("<strong>{}</strong>{}{}").format(audience, colon, text))
+                    elif text:
+                        section.items.append(text)
+            elif name == "conclusion":
+                section.text = markup(analysis.conclusion) if normalize(analysis.conclusion) else ""
+            if not section.items and not section.text:
+                section.text = self.label("analysis.none")
+            sections.append(section)
+        return sections
+
+    def rules_sections(self, entry: CommitEntry) -> list[Section]:
+        triage = entry.triage
+        reasons = [self.tr.reason(r) + (f" ({r.weight:+d})" if r.weight else "") for r in triage.reasons]
+        commit = entry.commit
+        files = self.tr.plural(
+            "rules.files_summary", len(commit.files), additions=commit.additions, deletions=commit.deletions
+        )
+        dirs: list[Markup | str] = []
+        for d in triage.top_dirs:
+            where = self.label("rules.root") if d.path in ("", ".") else d.path
+            stats = self.tr.plural("rules.dir_summary", d.files, additions=d.additions, deletions=d.deletions)
+            dirs.append(Markup("<code>{}</code> — {}").format(where, stats))
+        return [
+            Section(self.label("rules.reasons"), items=list(reasons),
+                    text="" if reasons else self.label("analysis.none"), open=True),
+            Section(self.label("rules.files"), items=dirs, text=files),
+        ]
+
+    def card(self, entry: CommitEntry) -> Card:
+        commit = entry.commit
+        subject = normalize(commit.subject) or self.label("report.no_message")
+        pr_number, pr_url = _pr(entry, self.report)
+        sections = (
+            self.analysis_sections(entry, entry.analysis) if entry.analysis is not None else self.rules_sections(entry)
+        )
+        return Card(
+            anchor=f"c-{commit.sha[:12]}",
+            subject=subject,
+            sha=commit.sha,
+            short_sha=commit.short_sha,
+            url=self.report.repo.commit_url(commit.sha),
+            pr_number=pr_number,
+            pr_url=pr_url,
+            change_type=entry.change_type.value,
+            change_type_label=self.label(f"change_type.{entry.change_type.value}"),
+            importance=entry.importance.value,
+            importance_label=self.label(f"importance.{entry.importance.value}"),
+            time=self.local(commit.committed_at),
+            author=normalize(commit.author.name),
+            author_index=self.author_index[commit.author.name],
+            area_indices=" ".join(str(self.area_index[a]) for a in _areas(entry)),
+            additions=commit.additions,
+            deletions=commit.deletions,
+            files=len(commit.files),
+            analyzer=entry.analyzer,
+            analyzer_label=self.entry_analyzer(entry),
+            notes=self.notes(entry),
+            sections=sections,
+        )
+
+    def busiest(self) -> list[dict[str, Any]]:
+        lines: Counter[str] = Counter()
+        commits: Counter[str] = Counter()
+        for entry in self.report.entries:
+            for d in entry.triage.top_dirs:
+                lines[d.path or "."] += d.additions + d.deletions
+                commits[d.path or "."] += 1
+        ranked = sorted(lines, key=lambda a: (-commits[a], -lines[a], a))[:AREAS_SHOWN]
+        longest = max((commits[a] for a in ranked), default=1)
+        return [
+            {
+                "area": self.label("rules.root") if area in ("", ".") else normalize(area),
+                "commits": commits[area],
+                "lines": lines[area],
+                "width": round(100 * commits[area] / longest, 1),
+            }
+            for area in ranked
+        ]
+
+    def context(self) -> dict[str, Any]:
+        report = self.report
+        stats = report.stats
+        level_counts = [(lvl, getattr(stats, lvl.value)) for lvl in Importance]
+        type_counts = Counter(e.change_type for e in report.entries)
+        types = [t for t in ChangeType if type_counts[t]]
+        types.sort(key=lambda t: (-type_counts[t], list(ChangeType).index(t)))
+        cards = {e.commit.sha: self.card(e) for e in report.entries}
+        groups = [
+            {
+                "level": level.value,
+                "heading": self.label(
+                    "group.heading", marker="", name=self.label(f"importance.{level.value}"), count=len(entries)
+                ).strip(),
+                "cards": [cards[e.commit.sha] for e in entries],
+            }
+            for level, entries in report.grouped()
+            if entries
+        ]
+        total_key = "stats.total_day" if report.window.day is not None else "stats.total_range"
+        highlights_key = "section.highlights_day" if report.window.day is not None else "section.highlights_range"
+        usage = report.usage
+        return {
+            "lang": report.language,
+            "t": self.label,
+            "tp": self.tr.plural,
+            "title": self.title(),
+            "repo": report.repo.name,
+            "repo_url": f"https://github.com/{report.repo.github}" if report.repo.github else None,
+            "branch": self.label("report.branch", branch=report.branch) if report.branch else "",
+            "timezone": self.label("report.timezone", tz=report.window.tz),
+            "analyzer": self.analyzer(),
+            "warnings": [normalize(w) for w in report.warnings if normalize(w)],
+            "highlights_label": self.label(highlights_key),
+            "highlights": [markup(h) for h in report.highlights if normalize(h)],
+            "total_line": self.tr.plural(total_key, stats.total),
+            "total": stats.total,
+            "level_bars": _bars(
+                [(self.label(f"importance.{lvl.value}"), n, LEVEL_COLOURS[lvl.value]) for lvl, n in level_counts]
+            ),
+            "type_bars": _bars([(self.label(f"change_type.{t.value}"), type_counts[t], "#0969da") for t in types]),
+            "busiest": self.busiest(),
+            "levels": [Option(lvl.value, self.label(f"importance.{lvl.value}")) for lvl, n in level_counts if n],
+            "types": [Option(t.value, self.label(f"change_type.{t.value}")) for t in types],
+            "areas": [Option(str(i), normalize(a)) for a, i in self.area_index.items()],
+            "authors": [Option(str(i), normalize(a)) for a, i in self.author_index.items()],
+            "rows": [cards[e.commit.sha] for e in report.entries],
+            "groups": groups,
+            "generated": self.label(
+                "report.generated_at", time=self.local(report.generated_at), tz=report.window.tz
+            ),
+            "usage": self.tr.plural(
+                "report.usage",
+                usage.requests,
+                requests=f"{usage.requests:,}",
+                prompt_tokens=f"{usage.prompt_tokens:,}",
+                completion_tokens=f"{usage.completion_tokens:,}",
+            )
+            if usage.requests
+            else "",
+        }
+
+
+@lru_cache(maxsize=1)
+def assets() -> tuple[str, str]:
+    """The page's inline style and script (fixed text: their CSP hashes are fixed too)."""
+    env = environment()
+    assert env.loader is not None
+    style = env.loader.get_source(env, "report.css.j2")[0]
+    script = env.loader.get_source(env, "report.js.j2")[0]
+    return style, script
+
+
+def render_html(report: ReportData, *, translator: Translator | None = None) -> str:
+    """The report as one self-contained HTML page, in ``report.language`` unless a translator is given."""
+    tr = translator if translator is not None else i18n.translator(report.language)
+    style, script = assets()
+    context = _View(report, tr).context()
+    context.update(style=Markup(style), script=Markup(script), style_hash=csp_hash(style), script_hash=csp_hash(script))
+    return environment().get_template("report.html.j2").render(**context)
+
+
+__all__ = ["ALLOWED_SCHEMES", "ALLOWED_TAGS", "csp_hash", "markup", "render_html"]

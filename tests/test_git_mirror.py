@@ -188,6 +188,35 @@ def test_reopening_fetches_new_commits_incrementally(daemon: Daemon, tmp_path: P
     assert sentinel.exists()  # fetched into, not cloned again
 
 
+def graph_commits(repo: Repository) -> int:
+    """How many commits the mirror's commit-graph files hold (the last OIDF fanout entry of each)."""
+    info = repo.git_dir / "objects" / "info"
+    files = [info / "commit-graph", *sorted((info / "commit-graphs").glob("*.graph"))]
+    total = 0
+    for path in (f for f in files if f.is_file()):
+        data = path.read_bytes()
+        assert data[:4] == b"CGPH"
+        for i in range(data[6]):  # the chunk table: 4-byte id, 8-byte offset
+            entry = data[8 + 12 * i : 20 + 12 * i]
+            if entry[:4] == b"OIDF":
+                offset = int.from_bytes(entry[4:], "big")
+                total += int.from_bytes(data[offset + 255 * 4 : offset + 256 * 4], "big")
+    return total
+
+
+def test_mirrors_keep_a_commit_graph_of_every_commit(daemon: Daemon, tmp_path: Path) -> None:
+    upstream = serve_zoo(daemon)
+    count = len(upstream.git("rev-list", "--all").split())
+    repo = open_mirror(daemon, tmp_path / "cache")
+    assert graph_commits(repo) == count  # written after the clone
+
+    upstream.write("new.txt", "new\n")
+    upstream.commit("feat: next day", committed="2026-02-08T09:00:00+08:00")
+    again = open_mirror(daemon, tmp_path / "cache")
+    assert graph_commits(again) == count + 1  # the fetch added the new commit
+    mirror_git(again, "commit-graph", "verify")
+
+
 def test_deleted_and_rewritten_branches_follow_the_remote(daemon: Daemon, tmp_path: Path) -> None:
     upstream = serve_zoo(daemon)
     open_mirror(daemon, tmp_path / "cache")

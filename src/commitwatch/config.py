@@ -91,7 +91,9 @@ class GitSettings(_Section):
         default_factory=lambda: ["https", "ssh"],
         description="protocols git may use for remote mirrors (file is always allowed for local paths)",
     )
-    window_slack_days: int = Field(30, ge=0, description="how far before the window git walks history")
+    window_slack_days: int = Field(
+        30, ge=0, description="deprecated and ignored: the window walk is exact on any history"
+    )
 
 
 class PublishSettings(_Section):

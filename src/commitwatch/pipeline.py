@@ -24,7 +24,7 @@ from .models import Commit, CommitEntry, RepoRef, ReportData, Triage, Usage, Win
 from .render.html import render_html
 from .render.json import render_json
 from .render.markdown import render_markdown
-from .sources import Repository, open_repository, resolve_repo
+from .sources import Repository, open_repository, resolve_repo, undated_warning
 from .storage import AnalysisKey, Store
 from .triage import triage
 from .window import day_window, yesterday, zone
@@ -127,20 +127,20 @@ def _select(
     now: datetime | None,
 ) -> tuple[Window, list[str], list[str]]:
     """The window, the SHAs to report (newest first) and notes for the report header."""
-    slack = settings.git.window_slack_days
+    undated = undated_warning(repository.undated(branch), branch)
+    notes = [undated] if undated else []
     if not request.since_last_run:
         assert request.window is not None
-        return request.window, repository.select(branch, request.window, slack), []
+        return request.window, repository.select(branch, request.window), notes
     tz = settings.timezone
     end = (now or datetime.now(timezone.utc)).astimezone(zone(tz))
     last = store.last_successful_run(repo_id, branch)
     if last is None:  # first run: start at yesterday's midnight
         start = day_window(yesterday(tz, end), tz).start
         window = Window(start=start, end=end, tz=tz)
-        return window, repository.select(branch, window, slack), []
+        return window, repository.select(branch, window), notes
     window = Window(start=last.window_end.astimezone(zone(tz)), end=max(end, last.window_end), tz=tz)
-    candidates = repository.select(branch, window, slack)
-    notes: list[str] = []
+    candidates = repository.select(branch, window)
     if last.head_sha and repository.has_commit(last.head_sha):
         # late arrivals: commits that landed since the last run's head, whatever their committer date
         candidates += [sha for sha in repository.arrived_since(branch, last.head_sha) if sha not in candidates]

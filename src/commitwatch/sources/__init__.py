@@ -1,6 +1,6 @@
 """Where commits come from: git repositories (local or mirrored), read through the git CLI."""
 
-from commitwatch.sources.git import SLACK_DAYS, Repository, open_repository
+from commitwatch.sources.git import Repository, open_repository, undated_warning
 from commitwatch.sources.logparse import PatchLimits
 from commitwatch.sources.mirror import mirror_path
 from commitwatch.sources.repospec import resolve_repo, slugify
@@ -8,11 +8,11 @@ from commitwatch.sources.runner import DEFAULT_ALLOWED_PROTOCOLS
 
 __all__ = [
     "DEFAULT_ALLOWED_PROTOCOLS",
-    "SLACK_DAYS",
     "PatchLimits",
     "Repository",
     "mirror_path",
     "open_repository",
     "resolve_repo",
     "slugify",
+    "undated_warning",
 ]

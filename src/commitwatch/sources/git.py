@@ -6,11 +6,14 @@
 
 How a window is collected (``Repository.collect``):
 
-1. ``git rev-list --timestamp --topo-order --max-age=<start - slack>`` lists candidate commits
-   with their committer timestamps; Python keeps exactly those in ``[start, end)`` and sorts them by
-   committer date, newest first (ties keep git's topological order). ``--since`` alone is not exact:
-   git stops walking below a commit older than the limit, so a descendant with a skewed clock would hide
-   in-window ancestors. The slack (``SLACK_DAYS``, 30 by default) absorbs clock skew up to that much.
+1. ``git rev-list --timestamp <branch>`` walks the whole history reachable from the branch,
+   printing only each commit's committer timestamp and hash (read from the commit-graph when there is
+   one; managed mirrors write it on every fetch). Python keeps exactly those in ``[start, end)`` and
+   sorts them by committer date, newest first (ties keep git's order, in which children come first). Nothing prunes the
+   walk by date: ``--since``/``--max-age`` stop below a commit older than the limit, so one descendant
+   with a skewed clock would hide in-window ancestors however far back its clock is. Commits whose
+   committer date git cannot read (timestamp 0, or beyond year 9999) are in no window; ``undated``
+   lists those reachable from the branch so the report can say how many.
 2. Mirrors only: one cheap ``--raw --no-renames`` pass lists every blob the window's diffs need, and the
    missing ones are fetched in a single request, so no later call fetches blob by blob (those calls run
    with ``GIT_NO_LAZY_FETCH=1``).
@@ -28,8 +31,9 @@ How a window is collected (``Repository.collect``):
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -49,9 +53,9 @@ from commitwatch.sources.mirror import fetch_blobs, mirror_path, needed_blobs, s
 from commitwatch.sources.repospec import url_scheme
 from commitwatch.sources.runner import DEFAULT_ALLOWED_PROTOCOLS, EMPTY_TREE, Git, check_git_version
 
-#: How many days below the window start ``rev-list`` walks by default: committer clocks that are off by
-#: up to this much cannot hide in-window commits.
-SLACK_DAYS = 30
+#: Committer timestamps at or beyond this (year 10000) cannot be shown; git prints 0 for a date it
+#: cannot parse. Both put a commit in no window.
+_LAST_STAMP = 253402300800
 
 # The same diff options for every call that lists files, so the file order is identical in all of them.
 _DIFF_OPTIONS = (
@@ -80,6 +84,7 @@ class Repository:
         self._git = git
         # Reads never fetch: a mirror gets its blobs in one batch before (see ``_prefetch``).
         self._reader = git.with_env(GIT_NO_LAZY_FETCH="1") if mirror else git
+        self._walks: dict[str, bytes] = {}
 
     @property
     def git_dir(self) -> Path:
@@ -96,21 +101,22 @@ class Repository:
         """
         return self._branch_ref(branch)[0]
 
-    def collect(
-        self, branch: str | None, window: Window, patches: bool = True, *, slack_days: int = SLACK_DAYS
-    ) -> list[Commit]:
+    def collect(self, branch: str | None, window: Window, patches: bool = True) -> list[Commit]:
         """Commits reachable from ``branch`` whose committer date is in ``[window.start, window.end)``,
-        newest first. Merges are listed with their first-parent file stats and no patches.
+        newest first, whatever the order of the dates along the history. Merges are listed with their
+        first-parent file stats and no patches."""
+        return self.read_commits(self.select(branch, window), patches=patches)
 
-        ``slack_days``: how far below the window start history is walked (tolerated clock skew).
-        """
-        _, ref = self._branch_ref(branch)
-        return self.read_commits(self._select(ref, window, slack_days), patches=patches)
+    def select(self, branch: str | None, window: Window) -> list[str]:
+        """The SHAs ``collect`` would read, newest first (ties in git's order: children first)."""
+        start, end = _bounds(window)
+        # 0 is what git gives for a date it cannot read: such a commit is in no window (see ``undated``)
+        return _newest_first(stamped(self._walk(branch), max(1, math.ceil(start)), min(math.ceil(end), _LAST_STAMP)))
 
-    def select(self, branch: str | None, window: Window, slack_days: int = SLACK_DAYS) -> list[str]:
-        """The SHAs ``collect`` would read, newest first."""
-        _, ref = self._branch_ref(branch)
-        return self._select(ref, window, slack_days)
+    def undated(self, branch: str | None) -> list[str]:
+        """Commits reachable from ``branch`` whose committer date git cannot read (it gives 0) or that no
+        window can hold (beyond year 9999): they are in no window. In git's walk order."""
+        return undated_lines(self._walk(branch))
 
     def head(self, branch: str | None) -> str:
         """The commit ``branch`` points at (the default branch when None)."""
@@ -127,7 +133,8 @@ class Repository:
         branch or a push of old commits brings commits dated before the last run)."""
         _, ref = self._branch_ref(branch)
         out = self._reader.run("rev-list", "--timestamp", "--topo-order", ref, "^" + previous_head, "--")
-        return _newest_first(out, lambda _stamp: True)
+        pairs = (line.split() for line in out.splitlines())
+        return _newest_first([(int(stamp), sha.decode("ascii")) for stamp, sha in pairs])
 
     def read_commits(self, shas: Sequence[str], patches: bool = True) -> list[Commit]:
         """The commits ``shas`` (in that order), with their files and, when asked, patches."""
@@ -189,13 +196,14 @@ class Repository:
 
     # --- reading --------------------------------------------------------------------------------------
 
-    def _select(self, ref: str, window: Window, slack_days: int) -> list[str]:
-        """Shas whose committer date is in the window, newest first (ties in topological order)."""
-        start, end = _bounds(window)
-        lower = int(start) - max(0, slack_days) * 86400
-        limit = [f"--max-age={lower}"] if lower > 0 else []
-        out = self._reader.run("rev-list", "--timestamp", "--topo-order", *limit, ref, "--")
-        return _newest_first(out, lambda stamp: start <= stamp < end)
+    def _walk(self, branch: str | None) -> bytes:
+        """``<committer timestamp> <sha>`` lines of every commit reachable from ``branch``, newest first by
+        date and children before parents. No date limit: git walks every commit (from the commit-graph
+        when there is one). One walk per branch and ``Repository`` (selection and ``undated`` share it)."""
+        _, ref = self._branch_ref(branch)
+        if ref not in self._walks:
+            self._walks[ref] = self._reader.spool("rev-list", "--timestamp", ref, "--")
+        return self._walks[ref]
 
     def _prefetch(self, shas: list[str]) -> None:
         """Fetch, in one request, every blob the window's diffs read (mirrors only)."""
@@ -382,17 +390,65 @@ def _stdin(shas: list[str]) -> bytes:
     return ("\n".join(shas) + "\n").encode("ascii")
 
 
-def _newest_first(rev_list: bytes, keep: Callable[[int], bool]) -> list[str]:
-    """Shas of ``rev-list --timestamp`` output whose timestamp ``keep`` accepts, newest first (ties keep
-    rev-list's topological order: the sort is stable)."""
-    picked: list[tuple[int, str]] = []
-    for line in rev_list.split(b"\n"):
-        if line:
-            stamp, sha = line.split(b" ", 1)
-            if keep(int(stamp)):
-                picked.append((int(stamp), sha.decode("ascii")))
-    picked.sort(key=lambda item: -item[0])
-    return [sha for _, sha in picked]
+def stamped(walk: bytes, low: int, high: int) -> list[tuple[int, str]]:
+    """``(timestamp, sha)`` of the lines of ``rev-list --timestamp`` output whose timestamp is in
+    ``[low, high)``, in their order. The walk of a large history has 100,000s of lines, so only the lines
+    that start with the digits both bounds share are looked at, found with ``bytes.find``."""
+    if low >= high:
+        return []
+    first, last = str(low), str(high - 1)
+    shared = 0
+    if len(first) == len(last):
+        while shared < len(first) and first[shared] == last[shared]:
+            shared += 1
+    prefix = first[:shared].encode("ascii")
+    marker = b"\n" + prefix
+    found = []
+    start = 0 if walk.startswith(prefix) else _after(walk.find(marker))
+    while start != -1:
+        end = walk.find(b"\n", start)
+        end = len(walk) if end == -1 else end
+        stamp, _, sha = walk[start:end].partition(b" ")
+        if stamp.isdigit() and low <= int(stamp) < high:
+            found.append((int(stamp), sha.decode("ascii")))
+        start = _after(walk.find(marker, end))
+    return found
+
+
+def _after(newline: int) -> int:
+    """Where the line after the newline at ``newline`` starts; -1 when there was none (-1)."""
+    return -1 if newline == -1 else newline + 1
+
+
+def undated_lines(walk: bytes) -> list[str]:
+    """The shas of ``rev-list --timestamp`` lines whose timestamp is 0 (git could not read the date) or
+    beyond year 9999. Fast path: when every line has the length of a ten-digit timestamp (2001 to 2286),
+    there are none."""
+    width = walk.find(b"\n") + 1
+    if width in (11 + 1 + 40, 11 + 1 + 64) and len(walk) == walk.count(b"\n") * width:
+        return []
+    undated = []
+    for line in walk.splitlines():
+        stamp, _, sha = line.partition(b" ")
+        if int(stamp) == 0 or int(stamp) >= _LAST_STAMP:
+            undated.append(sha.decode("ascii"))
+    return undated
+
+
+def _newest_first(pairs: list[tuple[int, str]]) -> list[str]:
+    """The shas of ``(timestamp, sha)`` pairs, newest first; ties keep their order (the sort is stable)."""
+    return [sha for _, sha in sorted(pairs, key=lambda item: -item[0])]
+
+
+def undated_warning(shas: Sequence[str], branch: str) -> str | None:
+    """The report-header warning for commits that are in no window because of their committer date."""
+    if not shas:
+        return None
+    shown = ", ".join(sha[:10] for sha in shas[:_BRANCHES_SHOWN])
+    more = f" (and {len(shas) - _BRANCHES_SHOWN} more)" if len(shas) > _BRANCHES_SHOWN else ""
+    many = len(shas) != 1
+    count = f"{len(shas)} commit{'s' if many else ''} reachable from {branch} {'have' if many else 'has'}"
+    return f"{count} a committer date that cannot be read, so no window holds {'them' if many else 'it'}: {shown}{more}"
 
 
 def _bounds(window: Window) -> tuple[float, float]:

@@ -165,6 +165,25 @@ class Git:
         with self.stream(*args, input=input) as out:
             return out.read()
 
+    def spool(self, *args: str) -> bytes:
+        """Run git with stdout going to a temporary file, then return it: for a large output read at
+        once (the walk of a whole history), several times faster than a pipe, which git fills 4 KiB
+        at a time, each write waiting for the reader."""
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            try:
+                proc = subprocess.run(
+                    self.command(args), stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=self._env, cwd=self.cwd
+                )
+            except FileNotFoundError as e:
+                raise _git_missing() from e
+            except NotADirectoryError as e:
+                raise SourceError(f"no such directory: {self.cwd}", hint="Check the repository path.") from e
+            if proc.returncode != 0:
+                err.seek(0)
+                raise git_error(args, proc.returncode, err.read().decode("utf-8", "replace"), self.cwd or self.git_dir)
+            out.seek(0)
+            return out.read()
+
     def probe(self, *args: str) -> bytes | None:
         """Run git and return stdout, or None when git exits non-zero (a missing ref, an unset key)."""
         try:

@@ -55,14 +55,13 @@ def history_stream(commits: int, seed: int = 5) -> tuple[bytes, list[int]]:
     skewed = sorted(rng.sample(range(1000, commits - 1000), 6))
     when = START
     side_from = 0
-    mark = 0
     main_tip = 0
     for i in range(commits):
         when += rng.randint(60, 2 * DAY // 30)
         stamp = when
         if i in skewed:  # months behind, one in three months ahead
             stamp += rng.choice((-1, -1, 1)) * rng.randint(60, 200) * DAY
-        mark += 1
+        mark = i + 1
         on_side = i % 40 in (10, 11, 12)
         if i % 40 == 10:
             side_from = main_tip

@@ -9,9 +9,10 @@ How a window is collected (``Repository.collect``):
 1. ``git rev-list --timestamp <branch>`` walks the whole history reachable from the branch,
    printing only each commit's committer timestamp and hash (read from the commit-graph when there is
    one; managed mirrors write it on every fetch). Python keeps exactly those in ``[start, end)`` and
-   sorts them by committer date, newest first (ties keep git's order, in which children come first). Nothing prunes the
-   walk by date: ``--since``/``--max-age`` stop below a commit older than the limit, so one descendant
-   with a skewed clock would hide in-window ancestors however far back its clock is. Commits whose
+   sorts them by committer date, newest first (ties keep git's order, in which children come first).
+   Nothing prunes the walk by date: ``--since``/``--max-age`` stop below a commit older than the
+   limit, so one descendant with a skewed clock would hide in-window ancestors however far back its
+   clock is. Commits whose
    committer date git cannot read (timestamp 0, or beyond year 9999) are in no window; ``undated``
    lists those reachable from the branch so the report can say how many.
 2. Mirrors only: one cheap ``--raw --no-renames`` pass lists every blob the window's diffs need, and the

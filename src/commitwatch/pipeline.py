@@ -22,6 +22,7 @@ from .digest import build_weekly, rules_weekly_highlights
 from .errors import ReportError
 from .models import Commit, CommitEntry, RepoRef, ReportData, Triage, Usage, Window
 from .render.html import render_html
+from .redact import redact_commits, redact_report, redaction_warning, safe_url
 from .render.json import render_json
 from .render.markdown import render_markdown
 from .sources import Repository, open_repository, resolve_repo, undated_warning
@@ -77,6 +78,10 @@ def run_report(
     say(f"{ref.name}: collecting {len(shas)} commits on {branch}")
     # newest committer date first; the sort is stable, so equal dates keep git's topological order
     commits = sorted(repository.read_commits(shas), key=lambda c: -c.committed_at.timestamp())
+    redaction = redact_commits(commits)  # the one redaction stage: store, prompts and outputs see its result
+    commits = redaction.commits
+    if redaction.found:
+        notes.append(redaction_warning(settings.language, redaction))
     shas = [commit.sha for commit in commits]
     run_id = store.start_run(repo_id, branch, window, _fingerprint(settings, llm))
     try:
@@ -96,6 +101,7 @@ def run_report(
             usage=outcome.usage,
             highlights=list(outcome.highlights),
         )
+        redact_report(report)  # the output gate: what a model or a server's message added
         paths = write_report(report, settings.output_dir, list(settings.formats))
         store.save_report(run_id, report)
     except BaseException:
@@ -286,7 +292,7 @@ def _fingerprint(settings: Settings, llm: LLMSettings | None) -> str:
         "language": settings.language,
         "timezone": settings.timezone,
         "model": llm.model if llm else "rules",
-        "base_url": llm.base_url if llm else None,
+        "base_url": safe_url(llm.base_url) if llm else None,
         "prompt_version": PROMPT_VERSION if llm else None,
     }
     return json.dumps(data, sort_keys=True)
@@ -317,7 +323,7 @@ def weekly_report(settings: Settings, store: Store, target: RepoConfig, week: st
         merged = _merge(digest.entries, digest.highlights, outcomes)
         digest.usage = merged.usage
         digest.warnings += merged.warnings
-    return digest
+    return redact_report(digest)
 
 
 # --- files ----------------------------------------------------------------------------------------------

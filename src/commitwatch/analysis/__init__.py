@@ -26,6 +26,7 @@ from typing import Any
 from ..config import LLMSettings
 from ..errors import ConfigError
 from ..models import Commit, CommitEntry, RepoRef, Triage, Usage
+from ..redact import safe_url
 from .budget import PullText
 from .engine import AnalysisRun, RunResult, model_for
 from .prompt import PROMPT_VERSION, Prompts, analysis_schema, highlights_schema, schema_hash
@@ -108,7 +109,7 @@ def analyze_commits(
     api_key = env.get(llm.api_key_env, "")
     if not api_key.strip():
         raise ConfigError(
-            f"the LLM is configured ({llm.model} at {llm.base_url}) but ${llm.api_key_env} is not set",
+            f"the LLM is configured ({llm.model} at {safe_url(llm.base_url)}) but ${llm.api_key_env} is not set",
             hint=MISSING_KEY_HINT,
         )
     run = AnalysisRun(

@@ -32,6 +32,7 @@ import openai
 
 from ..config import LLMSettings
 from ..errors import CommitwatchError, ExitCode
+from ..redact import redact_text, remember_secret, safe_url
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class LLMFailure(CommitwatchError):
         retry_after: float | None = None,
         attempts: int = 1,
     ) -> None:
+        detail = redact_text(detail)  # a server's message can echo a key or a URL's credentials
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
@@ -323,6 +325,8 @@ class LLMClient:
             raise ValueError("LLMClient needs llm.base_url")
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
+        self.display_url = safe_url(self.base_url)  # what messages and logs show: no credentials
+        remember_secret(api_key)
         self.sdk = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=self.base_url,
@@ -354,7 +358,7 @@ class LLMClient:
         nxt = self.ladder[position + 1]
         if self.ladder.index(self.mode) < self.ladder.index(nxt):
             self.modes[self.base_url] = nxt
-            log.info("%s refused response_format %s; using %s", self.base_url, refused.value, nxt.value)
+            log.info("%s refused response_format %s; using %s", self.display_url, refused.value, nxt.value)
         return self.mode
 
     async def complete(
@@ -394,13 +398,15 @@ class LLMClient:
                 except openai.APITimeoutError:
                     failure = LLMFailure("timeout", f"timeout {settings.timeout:g} s")
                 except openai.APIConnectionError as e:
-                    failure = LLMFailure("connection", f"{self.base_url}: {_short(str(e.__cause__ or e))}")
+                    failure = LLMFailure("connection", f"{self.display_url}: {_short(str(e.__cause__ or e))}")
                 except openai.APIStatusError as e:
                     failure = classify(e, mode)
                     if isinstance(failure, ContextLengthExceeded):
                         failure.messages = messages
                 except LLMFailure as e:
                     failure = e
+                except (openai.OpenAIError, UnicodeError) as e:  # anything else the SDK can raise on a reply
+                    failure = LLMFailure("bad_response", f"{type(e).__name__}: {_short(str(e), 80)}")
                 else:
                     log.debug(
                         "%s %s: %d prompt + %d completion tokens in %.2f s",
@@ -446,6 +452,8 @@ class LLMClient:
             raise LLMFailure("circuit_open", tripped.detail, status=tripped.status)
 
     def _reply(self, body: str, model: str, mode: Mode) -> Reply:
+        """The reply's content and usage; any shape other than a chat completion is one failed request
+        (``bad_response``), never an exception out of the client."""
         try:
             data = json.loads(body)
             choice = data["choices"][0]
@@ -453,17 +461,38 @@ class LLMClient:
             content = message.get("content")
             if content is None and isinstance(message.get("tool_calls"), list) and message["tool_calls"]:
                 content = message["tool_calls"][0].get("function", {}).get("arguments")
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as e:
             raise LLMFailure("bad_response", f"unreadable response body ({_short(body, 80)!r})") from e
-        usage = data.get("usage") or {}
-        prompt_tokens = usage.get("prompt_tokens")
-        completion_tokens = usage.get("completion_tokens")
+        if isinstance(content, list):  # content parts: [{"type": "text", "text": "..."}]
+            content = "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+        if content is not None and not isinstance(content, str):
+            raise LLMFailure("bad_response", f"the reply's content is a {type(content).__name__}, not text")
+        usage = data.get("usage")
+        prompt_tokens = _token_count(usage, "prompt_tokens")
+        completion_tokens = _token_count(usage, "completion_tokens")
+        finish_reason = choice.get("finish_reason")
         return Reply(
-            content=content if isinstance(content, str) else "",
-            finish_reason=choice.get("finish_reason"),
-            prompt_tokens=int(prompt_tokens or 0),
-            completion_tokens=int(completion_tokens or 0),
+            content=content or "",
+            finish_reason=finish_reason if isinstance(finish_reason, str) else None,
+            prompt_tokens=prompt_tokens or 0,
+            completion_tokens=completion_tokens or 0,
             model=model,
             mode=mode,
-            usage_reported=isinstance(prompt_tokens, int),
+            usage_reported=prompt_tokens is not None,
         )
+
+
+_MAX_TOKEN_COUNT = 10**9
+
+
+def _token_count(usage: Any, name: str) -> int | None:
+    """A token count from ``usage``, or None when it is missing or not a plausible count (``"many"``,
+    ``-3``, ``1e99``, ``true``): a malformed usage is treated as not reported, and estimated."""
+    if not isinstance(usage, dict):
+        return None
+    value = usage.get(name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_TOKEN_COUNT:
+        return None
+    return value

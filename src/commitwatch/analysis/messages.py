@@ -39,6 +39,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "warn.grounding_cves": "Removed {count} CVE ids that appear nowhere in the commits.",
         "warn.language": "{count} LLM answers were not in English even after asking again; they are shown as given.",
         "warn.redacted": "Redacted {count} secrets ({kinds}) from {commits} commits before sending them to the LLM.",
+        "warn.redacted_commits": (
+            "Redacted {count} secrets ({kinds}) from {commits} commits: they are in no request, report or store."
+        ),
         "warn.highlights": "The highlights were produced by the rules: {reason}.",
         "highlights.none_valid": "the LLM named no commit of this report",
         # rules highlights
@@ -70,6 +73,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "warn.grounding_cves": "已删除 {count} 个在提交中并未出现的 CVE 编号。",
         "warn.language": "{count} 个 LLM 回答在重新要求后仍不是简体中文，按原样展示。",
         "warn.redacted": "发送给 LLM 之前，已从 {commits} 个提交中脱敏 {count} 处密钥（{kinds}）。",
+        "warn.redacted_commits": (
+            "已从 {commits} 个提交中脱敏 {count} 处密钥（{kinds}）：它们不会出现在任何请求、报告或存储中。"
+        ),
         "warn.highlights": "今日要点由规则生成：{reason}。",
         "highlights.none_valid": "LLM 给出的要点没有对应本报告中的提交",
         "highlight.rules": "{sha} {subject}（{change_type}，{importance}重要度：{reason}）",

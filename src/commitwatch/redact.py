@@ -1,0 +1,510 @@
+"""Secret redaction: one module for every byte that leaves the machine and every output.
+
+Applied once to each commit right after git reads it (``redact_commit``: subject, body, author, every
+file name, old path and patch), so the store, the prompts and every report see redacted text; to pull
+request text (``redact_pull``) and to anything else that is published (``redact``). Configuration
+secrets are scrubbed from warnings, logs and the store: ``safe_url`` drops a URL's credentials and
+``remember_secret`` registers a value (the LLM API key) that ``redact`` then replaces wherever it shows up.
+
+Each secret becomes a marker that names what was removed (``[REDACTED:github-token]``), so the model and
+the reader still see that something was there. Assignments keep their key name (``password =
+"[REDACTED:password]"``), URLs keep their user and host (``postgres://app:[REDACTED:url-password]@db``).
+A marker is made of characters that are legal in a path, so a redacted file name still groups under its
+directory and still links.
+
+The patterns cover well-known token formats (named after the gitleaks rule they follow), private keys
+with or without their BEGIN line, credentials in URLs and ``Authorization`` headers, and assignments of
+secret-named keys (``KEY=value``, ``key: 'value'``, ``--password value``, ``aws configure set
+aws_secret_access_key value``), where a value counts as a secret unless it is a placeholder, a template
+reference (``${VAR}``, ``{{ secrets.X }}``, ``%(name)s``) or code (``get_password()``, ``self.token``).
+docs/security.md explains the choice of a kept pattern table over a third-party scanner.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from .models import Commit, FileChange, ReportData
+
+MARKER = "[REDACTED:{kind}]"
+_MARKER_PREFIX = "[REDACTED:"
+
+# (kind, pattern, substrings one of which every match contains). Order matters: private key blocks
+# first (they contain base64 that other rules could partly match), then token formats.
+_Rule = tuple[str, "re.Pattern[str]", tuple[str, ...]]
+_TOKEN_RULES: tuple[_Rule, ...] = (
+    (
+        "private-key",
+        re.compile(
+            r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:.*?-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|.*\Z)",
+            re.DOTALL,
+        ),
+        ("PRIVATE KEY",),
+    ),
+    ("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
+    ("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    (
+        "gitlab-token",
+        re.compile(r"\b(?:glpat|gldt|glrt|glptt|glsoat|glcbt|gloas|glft|glimt|glagent)-[A-Za-z0-9_-]{20,}"),
+        ("gl",),
+    ),
+    ("gitlab-token", re.compile(r"\bGR1348941[A-Za-z0-9_-]{20,}"), ("GR1348941",)),
+    (
+        "aws-access-key",
+        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b"),
+        ("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"),
+    ),
+    ("gcp-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), ("AIza",)),
+    ("stripe-key", re.compile(r"\b(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,}"), ("k_live_", "k_test_", "k_prod_")),
+    ("sendgrid-key", re.compile(r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"), ("SG.",)),
+    ("openai-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-|or-)?[A-Za-z0-9_-]{20,}"), ("sk-",)),
+    ("nvidia-key", re.compile(r"\bnvapi-[A-Za-z0-9_-]{30,}"), ("nvapi-",)),
+    ("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), ("hf_",)),
+    ("npm-token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), ("npm_",)),
+    ("pypi-token", re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{50,}"), ("pypi-",)),
+    (
+        "slack-webhook",
+        re.compile(r"https://hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"),
+        ("hooks.slack",),
+    ),
+    ("slack-token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), ("xox",)),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.(?:[A-Za-z0-9_-]{10,}={0,2})?"), ("eyJ",)),
+    ("telegram-token", re.compile(r"\b[0-9]{8,10}:AA[A-Za-z0-9_-]{33}\b"), (":AA",)),
+    ("bearer-token", re.compile(r"(?<=[Bb]earer )(?!\[REDACTED:)[A-Za-z0-9._~+/=-]{20,}"), ("earer ",)),
+)
+
+# Credentials in a URL: scheme://user:password@host (the user stays, the password goes).
+_URL_CREDENTIALS = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/@:'\"<>]*:)(?P<pw>[^\s/@'\"<>]+)(?=@)"
+)
+# An Authorization header's value, whatever its scheme.
+_AUTHORIZATION = re.compile(
+    r"(?P<head>\b(?:authorization|proxy-authorization)[\"']?\s*[:=]\s*[\"']?(?:basic|token|digest|bearer)?\s*)"
+    r"(?P<value>(?!\[REDACTED:|(?:basic|token|digest|bearer)\b)[A-Za-z0-9._~+/=-]{6,})",
+    re.IGNORECASE,
+)
+_BASIC = re.compile(r"(?<=\b[Bb]asic )(?P<value>(?!\[REDACTED:)[A-Za-z0-9+/]{12,}={0,2})(?=$|[\s\"'`,;)\]}\\])")
+# A bare AWS secret access key: 40 characters of base64 (never plain hex: git SHAs are 40 hex digits).
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])")
+# Lines of key material (base64, 40+ characters) as they sit in a file or a diff: a PEM body whose
+# BEGIN line is not in the text (a hunk that starts inside the key, a key split over two commits).
+_KEY_LINE = re.compile(r"^(?P<lead>[+\- ]?[ \t]*[\"']?)(?P<b64>[A-Za-z0-9+/]{40,}={0,2})(?P<tail>[\"',;\\n]*)$",
+                       re.MULTILINE)
+_KEY_TAIL = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}\s*$")
+_KEY_HEAD = re.compile(r"^(?P<lead>[+\- ]?\s*)[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
+_MIN_KEY_LINES = 2
+_HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+
+_SECRET_KEY = (
+    r"(?:password|passwd|passphrase|pwd|secret|client_secret|secret_key|api_?key|apikey|access_?token"
+    r"|auth_?token|private_?key|aws_secret_access_key|accountkey|credentials?)"
+)
+_ASSIGNMENT_HINT = re.compile(r"pass|pwd|secret|key|token|credential", re.IGNORECASE)
+# key = "value" / key: 'value' / KEY=value (env files, URLs' query strings) / key value (CLI arguments)
+_ASSIGNMENT = re.compile(
+    r"(?P<key>\b[\w.-]*" + _SECRET_KEY + r"[\w-]*)"
+    r"(?:(?P<sep>[\"']?\s*(?::=|=>|[:=])\s*)|(?P<space>[ \t]+))"
+    r"(?:(?P<q>[\"'])(?P<qval>[^\"'\n]{4,}?)(?P=q)|(?P<val>[^\s\"',;&]{4,}))",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"none|null|nil|true|false|undefined|required|optional|string|str|bytes|int|env|secret|password|changeme"
+    r"|example|placeholder|redacted|dummy|test|your[\w-]*|x+|\*+|\.+|<[^>]*>|\[[^\]]*\]",
+    re.IGNORECASE,
+)
+# References to a value kept elsewhere: ${VAR}, $VAR, ${{ secrets.X }}, {{ var }}, %(name)s, {name}.
+_TEMPLATE = re.compile(
+    r"\$\{\{[^}]*\}\}|\$\{[A-Za-z_][\w.:-]*\}|\$[A-Za-z_]\w*|\{\{[^}]*\}\}|%\([\w.]+\)[sdr]|\{[A-Za-z_][\w.]*\}"
+    r"|%[A-Za-z_]\w*%"
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_.]*")
+_ATTRIBUTE_CHAIN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_CALL_OR_INDEX = re.compile(r"[A-Za-z_][\w.]*[(\[].*")
+
+# Values registered at run time (the configured API key): replaced wherever they appear.
+_KNOWN: set[str] = set()
+_KNOWN_LOCK = threading.Lock()
+
+
+def remember_secret(value: str | None) -> None:
+    """Register a configuration secret (an API key) so that ``redact`` replaces it wherever it appears."""
+    if value and len(value.strip()) >= 8:
+        with _KNOWN_LOCK:
+            _KNOWN.add(value.strip())
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _random_enough(value: str, *, min_length: int = 6) -> bool:
+    """A value that reads like a credential, not a word: mixed character classes and some entropy."""
+    if len(value) < min_length:
+        return False
+    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value[1:]),
+                   any(c.isdigit() for c in value), any(not c.isalnum() and c != "_" for c in value)))
+    return classes >= 2 and entropy(value) >= 2.5
+
+
+def _strip_unbalanced(value: str) -> str:
+    """``abc)`` -> ``abc``: a closing bracket of the surrounding code, not of the value."""
+    while value and value[-1] in ")]}":
+        opener = {")": "(", "]": "[", "}": "{"}[value[-1]]
+        if value.count(opener) >= value.count(value[-1]):
+            break
+        value = value[:-1]
+    return value
+
+
+def _looks_like_secret(value: str, *, quoted: bool, spaced: bool) -> bool:
+    """False for placeholders, template references and code (``get_password()``, ``self.secret``)."""
+    value = value.strip()
+    if not value or value.startswith(_MARKER_PREFIX) or _PLACEHOLDER.fullmatch(value):
+        return False
+    if value.startswith(("$(", "`")) or _TEMPLATE.fullmatch(value) or _TEMPLATE.sub("", value).strip(" -_/:.") == "":
+        return False  # only references to values kept elsewhere
+    if spaced:  # "password is required", "--token TOKEN": a value must look random to count
+        return _random_enough(value) and not _CALL_OR_INDEX.fullmatch(value)
+    if quoted:
+        return True
+    if _CALL_OR_INDEX.fullmatch(value) or _ATTRIBUTE_CHAIN.fullmatch(value):
+        return False
+    # Unquoted: an identifier is code; keep it unless it is long enough to be a key.
+    return not (_IDENTIFIER.fullmatch(value) and len(value) < 16)
+
+
+@dataclass
+class Redaction:
+    """The redacted text and what was removed, by kind."""
+
+    text: str
+    found: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        return sum(self.found.values())
+
+
+def _marker(kind: str) -> str:
+    return MARKER.format(kind=kind)
+
+
+def _key_blocks(text: str, found: Counter[str]) -> str:
+    """Key material without its BEGIN line: ``_MIN_KEY_LINES`` or more consecutive lines that are base64
+    (40+ characters; a diff prefix, indentation and quotes allowed), plus the line before and after when
+    it ends or starts with such a run (a hunk or a message that cuts into the key)."""
+    lines = text.split("\n")
+    out = list(lines)
+    run: list[int] = []
+
+    def flush(end: int) -> None:
+        if len(run) >= _MIN_KEY_LINES and entropy("".join(lines[i] for i in run)) >= 4.5:
+            found["private-key"] += 1
+            for i in run:
+                m = _KEY_LINE.match(lines[i])
+                assert m is not None
+                out[i] = m.group("lead") + _marker("private-key") + m.group("tail")
+            first, last = run[0] - 1, end
+            if first >= 0:
+                out[first] = _KEY_TAIL.sub(lambda m: _marker("private-key"), out[first])
+            if last < len(lines):
+                out[last] = _KEY_HEAD.sub(lambda m: m.group("lead") + _marker("private-key"), out[last])
+        run.clear()
+
+    for i, line in enumerate(lines):
+        m = _KEY_LINE.match(line) if len(line) >= 40 else None
+        if m is not None and not m.group("b64").isdigit():
+            run.append(i)
+        else:
+            flush(i)
+    flush(len(lines))
+    return "\n".join(out)
+
+
+def redact(text: str) -> Redaction:
+    """Replace secrets in ``text`` with ``[REDACTED:<kind>]`` markers."""
+    found: Counter[str] = Counter()
+    if not text:
+        return Redaction(text, found)
+
+    def sub(kind: str, pattern: re.Pattern[str], value: str = "") -> None:
+        nonlocal text
+
+        def one(match: re.Match[str]) -> str:
+            if value:  # replace one named group, keep the rest of the match
+                found[kind] += 1
+                start, end = match.span(value)
+                whole = match.group(0)
+                offset = match.start()
+                return whole[: start - offset] + _marker(kind) + whole[end - offset :]
+            found[kind] += 1
+            return _marker(kind)
+
+        text = pattern.sub(one, text)
+
+    with _KNOWN_LOCK:
+        known = sorted(_KNOWN, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            found["configured-secret"] += text.count(secret)
+            text = text.replace(secret, _marker("configured-secret"))
+
+    for kind, pattern, hints in _TOKEN_RULES:
+        if any(hint in text for hint in hints):  # a cheap substring test skips most regular expressions
+            sub(kind, pattern)
+    if "://" in text:
+
+        def url_password(match: re.Match[str]) -> str:
+            password = match.group("pw")
+            if password.startswith(_MARKER_PREFIX) or _TEMPLATE.fullmatch(password):
+                return match.group(0)
+            found["url-password"] += 1
+            return match.group("head") + _marker("url-password")
+
+        text = _URL_CREDENTIALS.sub(url_password, text)
+    if "uthorization" in text or "UTHORIZATION" in text:
+
+        def authorization(match: re.Match[str]) -> str:
+            value, head = match.group("value"), match.group("head")
+            with_scheme = head.rstrip().lower().endswith(("basic", "token", "digest", "bearer"))
+            if not (with_scheme or _random_enough(value)):
+                return match.group(0)  # "authorization = hashing": a word
+            found["authorization"] += 1
+            return head + _marker("authorization")
+
+        text = _AUTHORIZATION.sub(authorization, text)
+    if "asic " in text:
+
+        def basic(match: re.Match[str]) -> str:
+            value = match.group("value")
+            if _HEX.fullmatch(value) or not (_random_enough(value, min_length=12) or value.endswith("=")):
+                return match.group(0)  # "Basic authentication": a word, not base64 credentials
+            found["basic-auth"] += 1
+            return match.group(0)[: match.start("value") - match.start()] + _marker("basic-auth")
+
+        text = _BASIC.sub(basic, text)
+    if "\n" in text and len(text) > 120:
+        text = _key_blocks(text, found)
+
+    def assignment(match: re.Match[str]) -> str:
+        quoted = match.group("qval")
+        value = quoted if quoted is not None else _strip_unbalanced(match.group("val")).rstrip(":.")
+        spaced = match.group("space") is not None
+        if not _looks_like_secret(value, quoted=quoted is not None, spaced=spaced):
+            return match.group(0)
+        kind = _assignment_kind(match.group("key"))
+        found[kind] += 1
+        separator = match.group("sep") if not spaced else match.group("space")
+        if quoted is not None:
+            q = match.group("q")
+            return f"{match.group('key')}{separator}{q}{_marker(kind)}{q}"
+        rest = match.group("val")[len(value) :]
+        return f"{match.group('key')}{separator}{_marker(kind)}{rest}"
+
+    if _ASSIGNMENT_HINT.search(text):
+        text = _ASSIGNMENT.sub(assignment, text)
+
+    def aws_secret(match: re.Match[str]) -> str:
+        value = match.group(0)
+        if (
+            any(c.isupper() for c in value)
+            and any(c.islower() for c in value)
+            and any(c.isdigit() for c in value)
+            and entropy(value) >= 4.2
+        ):
+            found["aws-secret-key"] += 1
+            return _marker("aws-secret-key")
+        return value
+
+    text = _AWS_SECRET.sub(aws_secret, text)
+    return Redaction(text, found)
+
+
+def redact_text(text: str) -> str:
+    """``redact(text).text``."""
+    return redact(text).text
+
+
+def _assignment_kind(key: str) -> str:
+    lowered = key.lower()
+    if "pass" in lowered or "pwd" in lowered:
+        return "password"
+    if "key" in lowered:
+        return "api-key"
+    if "token" in lowered:
+        return "token"
+    return "secret"
+
+
+# --- structured objects ---------------------------------------------------------------------------------
+
+
+def redact_path(path: str) -> Redaction:
+    """A file name with its secrets replaced segment by segment: directories stay, so it still groups."""
+    if "/" not in path:
+        return redact(path)
+    found: Counter[str] = Counter()
+    whole = redact(path)
+    if not whole.found:
+        return whole
+    parts = []
+    for segment in path.split("/"):
+        r = redact(segment)
+        found.update(r.found)
+        parts.append(r.text)
+    joined = "/".join(parts)
+    if redact(joined).found:  # a secret that spans a slash (a URL in a file name): redact the whole
+        return whole
+    return Redaction(joined, found)
+
+
+def _redact_file(change: FileChange, found: Counter[str]) -> FileChange:
+    def clean(text: str | None, redactor: Callable[[str], Redaction] = redact) -> str | None:
+        if text is None:
+            return None
+        r = redactor(text)
+        found.update(r.found)
+        return r.text
+
+    path = clean(change.path, redact_path) or ""
+    old_path = clean(change.old_path, redact_path)
+    patch = clean(change.patch)
+    if (path, old_path, patch) == (change.path, change.old_path, change.patch):
+        return change
+    return replace(change, path=path, old_path=old_path, patch=patch)
+
+
+def redact_commit(commit: Commit) -> tuple[Commit, Counter[str]]:
+    """The commit with secrets removed from its message, author, file names, old paths and patches."""
+    from .models import Person
+
+    found: Counter[str] = Counter()
+
+    def clean(text: str) -> str:
+        r = redact(text)
+        found.update(r.found)
+        return r.text
+
+    subject, body = clean(commit.subject), clean(commit.body)
+    author = Person(clean(commit.author.name), clean(commit.author.email))
+    committer = Person(clean(commit.committer.name), clean(commit.committer.email))
+    files = tuple(_redact_file(f, found) for f in commit.files)
+    if not found:
+        return commit, found
+    return replace(commit, subject=subject, body=body, author=author, committer=committer, files=files), found
+
+
+@dataclass
+class CommitRedaction:
+    """Redacted commits and what was removed from them."""
+
+    commits: list[Commit]
+    found: Counter[str] = field(default_factory=Counter)
+    commits_redacted: int = 0
+
+
+def redact_commits(commits: Iterable[Commit]) -> CommitRedaction:
+    """``redact_commit`` over a list: the pipeline's one redaction stage, right after git."""
+    result = CommitRedaction([])
+    for commit in commits:
+        clean, found = redact_commit(commit)
+        result.commits.append(clean)
+        if found:
+            result.found.update(found)
+            result.commits_redacted += 1
+    return result
+
+
+def redaction_warning(language: str, redaction: CommitRedaction) -> str:
+    """The report-header line that says what was redacted (kinds and counts, never the values)."""
+    from .analysis.messages import message
+
+    kinds = ", ".join(f"{kind} ×{n}" for kind, n in sorted(redaction.found.items()))
+    return message(language, "warn.redacted_commits", count=sum(redaction.found.values()), kinds=kinds,
+                   commits=redaction.commits_redacted)
+
+
+def redact_pull_text(title: str, body: str) -> tuple[str, str]:
+    """A pull request's title and body, redacted (for the GitHub enrichment and anything built on it)."""
+    return redact(title).text, redact(body).text
+
+
+def redact_data(value: Any) -> Any:
+    """``value`` (str, list, tuple, dict or pydantic model, nested) with every string redacted."""
+    if isinstance(value, str):
+        return redact(value).text
+    if isinstance(value, list):
+        return [redact_data(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact_data(v) for v in value)
+    if isinstance(value, dict):
+        return {k: redact_data(v) for k, v in value.items()}
+    if isinstance(value, BaseModel):
+        return type(value).model_validate(redact_data(value.model_dump()))
+    return value
+
+
+def redact_report(report: ReportData) -> ReportData:
+    """The output gate: the report with warnings, highlights, fallback reasons and every analysis
+    string redacted (commits are redacted when read; this catches what a model, a server's error message
+    or a stored analysis adds). Returns ``report`` itself, changed in place."""
+    report.warnings = [redact(w).text for w in report.warnings]
+    report.highlights = [redact(h).text for h in report.highlights]
+    for entry in report.entries:
+        if entry.fallback_reason:
+            entry.fallback_reason = redact(entry.fallback_reason).text
+        if entry.analysis is not None:
+            entry.analysis = redact_data(entry.analysis)
+    return report
+
+
+# --- configuration secrets -----------------------------------------------------------------------------
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` without the user and password (``http://u:p@host/v1`` -> ``http://host/v1``) and without
+    secret-looking query values; what warnings, logs and the store may show of a configured endpoint."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
+        cleaned = urlunsplit((parts.scheme, netloc, parts.path, redact(parts.query).text, parts.fragment))
+    except ValueError:
+        cleaned = _URL_CREDENTIALS.sub(lambda m: m.group("head") + _marker("url-password"), url)
+    return redact(cleaned).text
+
+
+__all__ = [
+    "MARKER",
+    "CommitRedaction",
+    "Redaction",
+    "entropy",
+    "redact",
+    "redact_commit",
+    "redact_commits",
+    "redact_data",
+    "redact_path",
+    "redact_pull_text",
+    "redact_report",
+    "redact_text",
+    "redaction_warning",
+    "remember_secret",
+    "safe_url",
+]

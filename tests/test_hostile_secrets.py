@@ -136,7 +136,7 @@ def test_no_planted_secret_in_any_request_report_or_store(hostile_repo, tmp_path
     with FakeOpenAI() as server:
         config = tmp_path / "cw.toml"
         config.write_text(
-            f'output_dir = "{out}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "json"]\n'
+            f'output_dir = "{out}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "html", "json"]\n'
             f'[llm]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\nretry_backoff = 0.05\n',
             encoding="utf-8",
         )
@@ -147,7 +147,7 @@ def test_no_planted_secret_in_any_request_report_or_store(hostile_repo, tmp_path
     assert len(requests) >= 30
     assert surviving("\n".join(requests)) == []
     written = {p: p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()}
-    assert {p.suffix for p in written} == {".md", ".json"}
+    assert {p.suffix for p in written} == {".md", ".html", ".json"}
     for path, text in written.items():
         assert surviving(text) == [], path
     assert surviving(store_text(db)) == []
@@ -171,7 +171,7 @@ def test_credentials_in_the_llm_base_url_never_reach_warnings_stderr_or_store(ho
         base_url = f"http://alice:{password}@127.0.0.1:{port}/v1"
         config = tmp_path / "cw.toml"
         config.write_text(
-            f'output_dir = "{out}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "json"]\n'
+            f'output_dir = "{out}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "html", "json"]\n'
             f'[llm]\nbase_url = "{base_url}"\nmodel = "fake-model"\nretry_backoff = 0.01\nmax_retries = 1\n'
             "timeout = 5\n",
             encoding="utf-8",

@@ -21,8 +21,8 @@ from .config import LLMSettings, RepoConfig, Settings
 from .digest import build_weekly, rules_weekly_highlights
 from .errors import ReportError
 from .models import Commit, CommitEntry, RepoRef, ReportData, Triage, Usage, Window
-from .render.html import render_html
 from .redact import redact_commits, redact_report, redaction_warning, safe_url
+from .render.html import render_html
 from .render.json import render_json
 from .render.markdown import render_markdown
 from .sources import Repository, open_repository, resolve_repo, undated_warning

@@ -113,7 +113,7 @@ def test_redact_commit_covers_message_author_paths_old_paths_and_patches(hostile
     ref = resolve_repo(str(hostile_repo))
     repository = open_repository(ref, tmp_path / "cache", ("file",))
     window = day_window(__import__("datetime").date(2026, 2, 7), "Asia/Shanghai")
-    commits = list(repository.read_commits(repository.select(repository.resolve_branch(None), window, 0)))
+    commits = list(repository.read_commits(repository.select(repository.resolve_branch(None), window)))
     raw = "\n".join(_commit_text(c) for c in commits)
     assert len(surviving(raw)) >= len(SECRETS) - 1  # the corpus really plants them
     clean = "\n".join(_commit_text(redact_commit(c)[0]) for c in commits)

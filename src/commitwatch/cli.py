@@ -14,20 +14,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from . import __version__
-from .config import RepoConfig, Settings, load_settings, parse_formats
 from .errors import CommitwatchError, ExitCode, UsageError
-from .models import ReportData, Window
-from .pipeline import ReportRequest, report_stem, run_report, weekly_report, write_report
-from .sources import resolve_repo
-from .storage import RunRow, Store, default_db_path
-from .window import day_window, parse_day, range_window, yesterday, zone
+
+if TYPE_CHECKING:  # each command imports what it uses: `commitwatch --help` stays fast
+    from .config import RepoConfig, Settings
+    from .models import ReportData, Window
+    from .pipeline import RunOutcome, RunRequest
+    from .storage import RunRow, Store
 
 app = typer.Typer(
     name="commitwatch",
@@ -122,6 +121,9 @@ def _settings(
     output_dir: Path | None = None,
     db: Path | None = None,
 ) -> Settings:
+    from .config import load_settings, parse_formats
+    from .window import zone
+
     if tz is not None:
         zone(tz)  # a bad --tz is a usage error that names the flag
     overrides: dict[str, Any] = {"timezone": tz, "language": lang, "output_dir": output_dir, "db": db}
@@ -139,6 +141,8 @@ def _window(
     settings: Settings, date: str | None, since: str | None, until: str | None, since_last_run: bool = False
 ) -> Window | None:
     """The report window from the flags; None for --since-last-run (the store decides)."""
+    from .window import day_window, parse_day, range_window, yesterday
+
     if since_last_run:
         if date or since or until:
             raise UsageError("--since-last-run cannot be combined with --date or --since/--until",
@@ -156,15 +160,49 @@ def _window(
 
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
+    from .storage import Store, default_db_path
+
     with Store.open(settings.db or default_db_path()) as store:
         yield store
 
 
-def _report_one(settings: Settings, store: Store, request: ReportRequest) -> bool:
-    """Run one report, print where it went; returns True if it was degraded."""
-    result = run_report(settings, request, store, progress=_say)
-    _summary(result.report, result.paths, result.cost)
-    return result.degraded
+def _run(settings: Settings, request: RunRequest, allow_degraded: bool) -> None:
+    """Run the pipeline with progress on stderr, print the summary, exit with the worst outcome."""
+    from .display import print_summary, progress_for
+
+    with _store(settings) as store:
+        outcome = _pipeline().run(settings, request, store, progress=progress_for(_err, quiet=_state.quiet))
+    if len(outcome.repos) == 1 and outcome.repos[0].error is not None:
+        raise outcome.repos[0].error  # a run of one (`report`): its error is the command's
+    if not _state.quiet:
+        print_summary(_err, outcome)
+    for result in outcome.repos:
+        if result.error is not None:
+            if _state.traceback:
+                traceback.print_exception(type(result.error), result.error, result.error.__traceback__)
+            _print_error(result.error, f"{result.name}: ")
+    code = outcome.exit_code(allow_degraded)
+    if code != ExitCode.OK:
+        _finish_message(outcome, code)
+        raise typer.Exit(code)
+
+
+def _finish_message(outcome: RunOutcome, code: int) -> None:
+    if code == ExitCode.DEGRADED:
+        _err.print(
+            "commitwatch: report written but degraded: some LLM analyses fell back to rules "
+            "(exit 4; pass --allow-degraded to exit 0)",
+            markup=False,
+        )
+    elif len(outcome.repos) > 1:
+        failed = sum(1 for r in outcome.repos if r.error is not None)
+        _err.print(f"commitwatch: {failed} of {len(outcome.repos)} repositories failed (exit {code})", markup=False)
+
+
+def _pipeline() -> Any:
+    from . import pipeline
+
+    return pipeline
 
 
 def _summary(report: ReportData, paths: list[Path], cost: float | None = None) -> None:
@@ -182,18 +220,10 @@ def _summary(report: ReportData, paths: list[Path], cost: float | None = None) -
         _err.print(f"commitwatch: warning: {warning}", markup=False)
 
 
-def _finish(degraded: bool, allow_degraded: bool) -> None:
-    if degraded and not allow_degraded:
-        _err.print(
-            "commitwatch: report written but degraded: some LLM analyses fell back to rules "
-            "(exit 4; pass --allow-degraded to exit 0)",
-            markup=False,
-        )
-        raise typer.Exit(ExitCode.DEGRADED)
-
-
 def _target(settings: Settings, repo: str | None, branch: str | None) -> RepoConfig:
     """The repository to report: --repo (keeping the config's entry for it), or the config's only one."""
+    from .config import RepoConfig
+
     if repo is not None:
         known = {r.repo: r for r in settings.repos}
         if repo in known:  # keep the config's github identity and branch for this repo
@@ -238,16 +268,15 @@ def report(
                              hint="Give one window.")
         _weekly(settings, target, week, use_llm=not no_llm)
         return
-    request = ReportRequest(
-        repo=target, window=_window(settings, date, since, until, since_last_run), since_last_run=since_last_run,
-        use_llm=not no_llm,
-    )
-    with _store(settings) as store:
-        degraded = _report_one(settings, store, request)
-    _finish(degraded, allow_degraded)
+    window = _window(settings, date, since, until, since_last_run)
+    request = _pipeline().RunRequest((target,), window, since_last_run, use_llm=not no_llm)
+    _run(settings, request, allow_degraded)
 
 
 def _weekly(settings: Settings, target: RepoConfig, week: str, *, use_llm: bool) -> None:
+    from .reportfiles import write_report
+    from .weekly import weekly_report
+
     with _store(settings) as store:
         digest = weekly_report(settings, store, target, week, use_llm=use_llm)
     _summary(digest, write_report(digest, settings.output_dir, list(settings.formats), stem=week.upper()))
@@ -259,32 +288,30 @@ def run(
     since: SinceOpt = None,
     until: UntilOpt = None,
     since_last_run: SinceLastRunOpt = False,
+    tz: TzOpt = None,
+    lang: LangOpt = None,
+    format: FormatOpt = None,
+    output_dir: OutOpt = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
     no_llm: NoLLMOpt = False,
     allow_degraded: DegradedOpt = False,
 ) -> None:
-    """Report every repository in the config file for the same window."""
-    settings = _settings(config, db=db)
+    """Report every repository in the config file for the same window, in one run.
+
+    Repositories are collected in parallel and share one LLM pool; each report is written as soon as its
+    repository is done. A repository that fails is reported as failed while the others go on; the exit
+    code is the worst outcome.
+    """
+    settings = _settings(config, tz, lang, format, output_dir, db)
     if not settings.repos:
         raise UsageError(
             "the configuration lists no repositories",
             hint="Add [[repos]] entries to the config file (docs/configuration.md), or use `commitwatch report`.",
         )
     window = _window(settings, date, since, until, since_last_run)
-    degraded = False
-    failures: list[CommitwatchError] = []
-    with _store(settings) as store:
-        for repo in settings.repos:
-            request = ReportRequest(repo=repo, window=window, since_last_run=since_last_run, use_llm=not no_llm)
-            try:
-                degraded |= _report_one(settings, store, request)
-            except CommitwatchError as e:  # one broken repo must not hide the others' reports
-                _print_error(e)
-                failures.append(e)
-    if failures:
-        raise typer.Exit(max(e.exit_code for e in failures))
-    _finish(degraded, allow_degraded)
+    request = _pipeline().RunRequest(tuple(settings.repos), window, since_last_run, use_llm=not no_llm)
+    _run(settings, request, allow_degraded)
 
 
 @app.command()
@@ -305,6 +332,9 @@ def render(
 
     The files are byte-identical to the ones the report run wrote with the same settings.
     """
+    from .reportfiles import report_stem, write_report
+    from .sources import resolve_repo
+
     settings = _settings(config, tz, lang, format, output_dir, db)
     target = _target(settings, repo, branch)
     window = _window(settings, date, since, until)
@@ -332,6 +362,8 @@ def history(
     db: DbOpt = None,
 ) -> None:
     """Recent runs: window, status, commits per analyzer, tokens and cost."""
+    from rich.table import Table
+
     settings = _settings(config, db=db)
     with _store(settings) as store:
         rows = store.history(repo, limit)
@@ -352,6 +384,8 @@ def history(
 
 
 def _local(moment: datetime | None, settings: Settings) -> str:
+    from .window import zone
+
     return "-" if moment is None else moment.astimezone(zone(settings.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
@@ -372,19 +406,22 @@ def demo(
     Builds a real git repository modelled on ai-dynamo/dynamo's 2026-02-07 (31 commits) under the cache
     dir and reports that day with the rules analyzer. Its store lives beside it, not in your own.
     """
+    from .config import RepoConfig
     from .demo import DEMO_DAY, DEMO_TZ, build_demo_repo
+    from .window import day_window
 
     settings = _settings(None, DEMO_TZ, lang, format, output_dir)
     path = build_demo_repo(settings.cache_dir)
     _say(f"demo repository: {path}")
     settings.db = path.parent / "commitwatch-demo.db"
-    with _store(settings) as store:
-        request = ReportRequest(RepoConfig(repo=str(path)), day_window(DEMO_DAY, DEMO_TZ), use_llm=False)
-        _report_one(settings, store, request)
+    request = _pipeline().RunRequest((RepoConfig(repo=str(path)),), day_window(DEMO_DAY, DEMO_TZ), use_llm=False)
+    _run(settings, request, allow_degraded=True)
 
 
-def _print_error(error: CommitwatchError) -> None:
-    _err.print(f"commitwatch: error: {error.message}", markup=False)
+def _print_error(error: CommitwatchError, prefix: str = "") -> None:
+    from .term import clean
+
+    _err.print(f"commitwatch: error: {clean(prefix)}{clean(error.message, newlines=True)}", markup=False)
     if error.hint:
         _err.print(f"hint: {error.hint}", markup=False)
 

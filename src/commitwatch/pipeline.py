@@ -1,39 +1,371 @@
-"""The pipeline, stage by stage: source -> triage -> analysis -> ReportData -> render -> files.
+"""The run: every repository it was given, for one window, through the stages below, in this order.
 
-``cli.py`` builds ``Settings`` and a ``ReportRequest`` and calls ``run_report``; nothing here parses flags.
-Every run is recorded in the store: commits, each analysis the moment it finishes (so a crash loses
-nothing and a rerun pays nothing for finished work), the run itself, and a snapshot of the report.
+    per repository, in parallel (bounded):  collect ─► redact ─► enrich ─► triage
+    shared by every repository:              analyse (one AnalysisPool) ─► highlights, as soon as that
+                                             repository's own commits are done
+    per repository, as soon as it lands:     write (files, report snapshot, run record)
+    once, after every repository:            deliver (publish, notify)
+
+Each stage is one function below and passes a typed object on (``Collected`` → ``Triaged`` →
+``Analysed`` → ``RepoResult``); a stage that plugs in later (GitHub pull requests in ``enrich``, commit
+redaction in ``redact``, publishing and notifications in ``deliver``) fills in its function. ``cli.py``
+builds ``Settings`` and a ``RunRequest``; nothing here parses flags. ``report`` is a run of one.
+
+Failure: a repository whose source fails is reported failed (its run recorded so) and the others go on.
+Every analysis is stored the moment it finishes and every report the moment it is written, so a crash
+loses nothing finished and a rerun asks only for what was not.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
-import os
-import tempfile
-import threading
-from collections.abc import Callable, Mapping, Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .analysis import PROMPT_VERSION, AnalysisOutcome, analyze_commits, model_for, prewarm, schema_hash
+from .analysis import PROMPT_VERSION, AnalysisPool, PullText, analyze_commits, api_key_for, load_client_code
+from .analysis.llm import LADDERS, Mode
+from .cache import AnalysisCache, Item
 from .config import LLMSettings, RepoConfig, Settings
-from .digest import build_weekly, rules_weekly_highlights
-from .errors import ReportError
-from .models import Commit, CommitEntry, RepoRef, ReportData, Triage, Usage, Window
+from .errors import CommitwatchError, ExitCode
+from .models import Commit, CommitEntry, RepoRef, ReportData, Usage, Window
+from .progress import RunProgress
 from .redact import redact_commits, redact_report, redaction_warning, safe_url
-from .render.html import render_html
-from .render.json import render_json
-from .render.markdown import render_markdown
-from .sources import Repository, open_repository, resolve_repo, undated_warning
-from .storage import AnalysisKey, Store
+from .reportfiles import report_paths, report_stem, write_atomic, write_report
+from .selection import select
+from .sources import open_repository, resolve_repo
+from .storage import Store
 from .triage import triage
-from .window import day_window, yesterday, zone
 
-RENDERERS: dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "html": render_html, "json": render_json}
+__all__ = [
+    "RepoResult", "ReportRequest", "ReportResult", "RunOutcome", "RunRequest", "report_paths", "report_stem",
+    "run", "run_report", "write_atomic", "write_report",
+]
 
-Progress = Callable[[str], None]
-Item = tuple[Commit, Triage]
+log = logging.getLogger(__name__)
+
+COLLECT_WORKERS = 4  # repositories collected at once (git subprocesses; the machine's disks and cores)
+
+
+# --- what goes in and what comes out ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run: these repositories, and either a window or everything since each one's last run."""
+
+    repos: tuple[RepoConfig, ...]
+    window: Window | None = None
+    since_last_run: bool = False
+    use_llm: bool = True
+
+
+@dataclass
+class RepoResult:
+    """One repository's outcome: its report and files, or the error that stopped it."""
+
+    name: str
+    report: ReportData | None = None
+    paths: list[Path] = field(default_factory=list)
+    degraded: bool = False
+    cost: float | None = None
+    error: CommitwatchError | None = None
+
+
+@dataclass
+class RunOutcome:
+    repos: list[RepoResult]
+    usage: Usage
+    cost: float | None = None
+
+    def exit_code(self, allow_degraded: bool = False) -> int:
+        """The worst outcome: a failed repository's code, else 4 when degraded (unless allowed), else 0."""
+        failures = [r.error.exit_code for r in self.repos if r.error is not None]
+        if failures:
+            return max(failures)
+        if any(r.degraded for r in self.repos) and not allow_degraded:
+            return ExitCode.DEGRADED
+        return ExitCode.OK
+
+
+# --- the stages' objects ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Collected:
+    """A repository's commits for the window, read from git, and the run record they belong to."""
+
+    config: RepoConfig
+    ref: RepoRef
+    repo_id: int
+    run_id: int
+    branch: str
+    head: str | None
+    window: Window
+    commits: list[Commit]  # newest committer date first
+    notes: list[str]  # for the report header
+    pulls: dict[str, PullText] = field(default_factory=dict)  # sha -> its pull request (``enrich``)
+
+
+@dataclass
+class Triaged:
+    collected: Collected
+    items: list[Item]  # (commit, triage), in the commits' order
+
+
+@dataclass
+class Analysed:
+    triaged: Triaged
+    entries: list[CommitEntry]  # in the commits' order
+    highlights: list[str]
+    warnings: list[str]
+    usage: Usage
+    cost: float | None
+    degraded: bool
+
+
+@dataclass
+class _Run:
+    """What every repository's stages share."""
+
+    settings: Settings
+    request: RunRequest
+    store: Store
+    progress: RunProgress
+    now: datetime | None
+    llm: LLMSettings | None
+    pool: AnalysisPool | None
+    collect_slots: asyncio.Semaphore
+    client_code: asyncio.Future[None] | None  # importing the LLM stack (``load_client_code``)
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+
+
+def run(
+    settings: Settings,
+    request: RunRequest,
+    store: Store,
+    *,
+    environ: Mapping[str, str] | None = None,
+    progress: RunProgress | None = None,
+    now: datetime | None = None,
+) -> RunOutcome:
+    """Report every repository of ``request``; then deliver. Raises only for errors of the whole run
+    (a missing API key); a repository's own failure is in its ``RepoResult``."""
+    watcher = progress or RunProgress()
+    llm = settings.llm if request.use_llm and settings.llm.configured else None
+    api_key = api_key_for(llm, environ) if llm is not None else None
+    watcher.started([_name(repo) for repo in request.repos])
+    outcome = asyncio.run(_run_all(settings, request, store, watcher, now, llm, api_key))
+    watcher.finished()
+    deliver(settings, store, outcome)
+    return outcome
+
+
+async def _run_all(
+    settings: Settings,
+    request: RunRequest,
+    store: Store,
+    progress: RunProgress,
+    now: datetime | None,
+    llm: LLMSettings | None,
+    api_key: str | None,
+) -> RunOutcome:
+    pool = None
+    if llm is not None and api_key is not None:
+        pool = AnalysisPool(llm, api_key, modes=remembered_modes(store, llm), on_usage=progress.usage)
+    client_code = asyncio.ensure_future(asyncio.to_thread(load_client_code, settings.language)) if pool else None
+    shared = _Run(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS),
+                  client_code)
+    try:
+        if pool is not None:
+            async with pool:
+                results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
+                remember_mode(store, llm, pool)
+        else:
+            results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
+    finally:
+        if client_code is not None:
+            await asyncio.gather(client_code, return_exceptions=True)
+    usage = pool.usage if pool is not None else Usage()
+    costs = [r.cost for r in results if r.report is not None and r.report.analyzer_kind == "llm"]
+    cost = sum(c for c in costs if c is not None) if costs and None not in costs else None
+    return RunOutcome(list(results), usage, cost)
+
+
+async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
+    """One repository through every stage; its failure is its own."""
+    name = _name(config)
+    collected: Collected | None = None
+    try:
+        async with run_.collect_slots:
+            collected = await asyncio.to_thread(collect, run_, config)
+        name = collected.ref.name
+        run_.progress.collected(name, len(collected.commits), collected.branch)
+        if run_.client_code is not None:
+            await run_.client_code  # no stage imports while the LLM stack is being imported
+        collected = await asyncio.to_thread(redact, run_, collected)
+        collected = await asyncio.to_thread(enrich, run_.settings, collected)
+        triaged = await asyncio.to_thread(triage_commits, collected)
+        analysed = await analyse(run_, triaged)
+        result = await asyncio.to_thread(write, run_, analysed)
+    except CommitwatchError as error:
+        return _failed(run_, name, collected, error)
+    except Exception as error:  # a bug must not cost the other repositories their reports
+        log.exception("%s: internal error", name)
+        return _failed(run_, name, collected, InternalError(f"{name}: {type(error).__name__}: {error}"))
+    run_.progress.written(name, result.paths)
+    return result
+
+
+# --- stage 1: collect (git) ---------------------------------------------------------------------------------
+
+
+def collect(run_: _Run, config: RepoConfig) -> Collected:
+    """Open the repository, choose the window's commits, read them; record the run as started."""
+    settings, store = run_.settings, run_.store
+    ref = resolve_repo(config.repo, github=config.github)
+    repository = open_repository(ref, settings.cache_dir, settings.git.allowed_protocols)
+    branch = repository.resolve_branch(config.branch)
+    head = repository.head(branch)
+    repo_id = store.repo_id(ref)
+    window, shas, notes = select(settings, run_.request.window, run_.request.since_last_run, repository, store,
+                                 repo_id, branch, run_.now)
+    # newest committer date first; the sort is stable, so equal dates keep git's topological order
+    commits = sorted(repository.read_commits(shas), key=lambda c: -c.committed_at.timestamp())
+    run_id = store.start_run(repo_id, branch, window, _fingerprint(settings, run_.llm))
+    return Collected(config, ref, repo_id, run_id, branch, head, window, commits, notes)
+
+
+# --- stage 2: redact (right after collect) -----------------------------------------------------------------
+
+
+def redact(run_: _Run, collected: Collected) -> Collected:
+    """Secrets out of the commits (message, author, file names, patches) before anything else sees them:
+    the store, the prompts and every output get the redacted text (``commitwatch.redact``)."""
+    redaction = redact_commits(collected.commits)
+    collected.commits = redaction.commits
+    if redaction.found:
+        collected.notes.append(redaction_warning(run_.settings.language, redaction))
+    run_.store.save_commits(collected.repo_id, collected.commits)
+    return collected
+
+
+# --- stage 3: enrich (pull requests) -----------------------------------------------------------------------
+
+
+def enrich(settings: Settings, collected: Collected) -> Collected:
+    """Context from outside git, before triage: the GitHub stage fills ``collected.pulls`` (and notes)
+    here. Without it (no token, no network) the report is produced without pull request context."""
+    return collected
+
+
+# --- stage 4: triage (deterministic, always) -----------------------------------------------------------------
+
+
+def triage_commits(collected: Collected) -> Triaged:
+    return Triaged(collected, [(commit, triage(commit)) for commit in collected.commits])
+
+
+# --- stage 5: analyse (the shared pool; the store as cache) --------------------------------------------------
+
+
+async def analyse(run_: _Run, triaged: Triaged) -> Analysed:
+    """Every commit's analysis (the store's, another run's, or new), then the repository's highlights."""
+    c = triaged.collected
+    name, items, language = c.ref.name, triaged.items, run_.settings.language
+    if run_.pool is None or run_.llm is None:
+        run_.progress.planned(name, 0, len(items), "rules")
+        rules = analyze_commits(items, c.ref, language, None)
+        run_.progress.analysed(name, len(items), len(items))
+        return Analysed(triaged, rules.entries, rules.highlights, [], Usage(), None, False)
+
+    cache = AnalysisCache(run_.store, run_.llm, language, c.repo_id, c.run_id)
+    plan = cache.plan(items)
+    run_.progress.planned(name, len(plan.done), len(plan.mine), run_.llm.model or "")
+    done = dict(plan.done)
+    finished = len(done)
+
+    def save(entry: CommitEntry) -> None:
+        nonlocal finished
+        cache.save(entry)
+        finished += 1
+        run_.progress.analysed(name, finished, len(items))
+
+    job = run_.pool.repo(c.ref, language, pulls=c.pulls, on_entry=save)
+    new = await job.analyse(plan.mine)
+    leftover: list[Item] = []
+    for item in plan.held:  # another run is analysing these: take its results, or analyse them here
+        theirs = await asyncio.to_thread(cache.wait, item)
+        if theirs is None:
+            leftover.append(item)
+        else:
+            done[item[0].sha] = theirs
+            finished += 1
+    new += await job.analyse(leftover)
+    done.update((entry.commit.sha, entry) for entry in new)
+    entries = [done[commit.sha] for commit, _ in items]
+    lines = cache.stored_highlights(c.ref, c.branch, c.window, entries) if not new else None
+    reason = None
+    if lines is None:  # asked as soon as this repository's commits are done, ahead of waiting commits
+        lines, reason = await job.highlights(entries)
+    cache.release()
+    outcome = job.result(new, lines, reason)
+    degraded = outcome.degraded or any(e.analyzer == "rules-fallback" for e in entries)
+    return Analysed(triaged, entries, lines, outcome.warnings, outcome.usage, outcome.cost, degraded)
+
+
+# --- stage 6: write (files, snapshot, run record), as soon as the repository is done ------------------------
+
+
+def write(run_: _Run, analysed: Analysed) -> RepoResult:
+    c = analysed.triaged.collected
+    settings, store = run_.settings, run_.store
+    report = ReportData(
+        repo=c.ref,
+        branch=c.branch,
+        window=c.window,
+        language=settings.language,
+        analyzer_kind="llm" if run_.llm else "rules",
+        model=run_.llm.model if run_.llm else None,
+        entries=analysed.entries,
+        generated_at=(run_.now or datetime.now(timezone.utc)),
+        warnings=[*c.notes, *analysed.warnings],
+        usage=analysed.usage,
+        highlights=list(analysed.highlights),
+    )
+    redact_report(report)  # the output gate: what a model or a server's message added
+    paths = write_report(report, settings.output_dir, list(settings.formats))
+    store.save_report(c.run_id, report)
+    store.finish_run(
+        c.run_id,
+        "degraded" if analysed.degraded else "ok",
+        counts=analyzer_counts(report.entries),
+        usage=analysed.usage,
+        cost=analysed.cost,
+        warnings=report.warnings,
+        head_sha=c.head,
+        reported=[commit.sha for commit in c.commits],
+    )
+    for entry in report.entries:  # the patches were for the model; later stages read the report
+        entry.commit = _without_patches(entry.commit)
+    return RepoResult(c.ref.name, report, paths, analysed.degraded, analysed.cost)
+
+
+# --- stage 7: deliver (once, after every repository's report is written) -------------------------------------
+
+
+def deliver(settings: Settings, store: Store, outcome: RunOutcome) -> None:
+    """Publishing (GitHub contents or issues) and notifications plug in here: ``outcome.repos`` holds each
+    written report and its files. A failed delivery is recorded and never loses a report."""
+
+
+# --- one repository: `commitwatch report` -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -60,230 +392,72 @@ def run_report(
     store: Store,
     *,
     environ: Mapping[str, str] | None = None,
-    progress: Progress | None = None,
+    progress: RunProgress | None = None,
     now: datetime | None = None,
 ) -> ReportResult:
-    """Collect, triage, analyse (reusing stored analyses), write the report files, record the run."""
-    say = progress or (lambda _message: None)
-    llm = settings.llm if request.use_llm and settings.llm.configured else None
-    if llm is not None:  # load the LLM client's code while git works
-        threading.Thread(target=prewarm, args=(settings.language,), name="commitwatch-prewarm", daemon=True).start()
-    ref = resolve_repo(request.repo.repo, github=request.repo.github)
-    say(f"{ref.name}: opening repository")
-    repository = open_repository(ref, settings.cache_dir, settings.git.allowed_protocols)
-    branch = repository.resolve_branch(request.repo.branch)
-    head = repository.head(branch)
-    repo_id = store.repo_id(ref)
-    window, shas, notes = _select(settings, request, repository, store, repo_id, branch, now)
-    say(f"{ref.name}: collecting {len(shas)} commits on {branch}")
-    # newest committer date first; the sort is stable, so equal dates keep git's topological order
-    commits = sorted(repository.read_commits(shas), key=lambda c: -c.committed_at.timestamp())
-    redaction = redact_commits(commits)  # the one redaction stage: store, prompts and outputs see its result
-    commits = redaction.commits
-    if redaction.found:
-        notes.append(redaction_warning(settings.language, redaction))
-    shas = [commit.sha for commit in commits]
-    run_id = store.start_run(repo_id, branch, window, _fingerprint(settings, llm))
-    try:
-        store.save_commits(repo_id, commits)
-        items = [(commit, triage(commit)) for commit in commits]
-        outcome = _analyse(settings, llm, store, repo_id, run_id, ref, branch, window, items, environ, say)
-        report = ReportData(
-            repo=ref,
-            branch=branch,
-            window=window,
-            language=settings.language,
-            analyzer_kind="llm" if llm else "rules",
-            model=llm.model if llm else None,
-            entries=outcome.entries,
-            generated_at=(now or datetime.now(timezone.utc)),
-            warnings=[*notes, *outcome.warnings],
-            usage=outcome.usage,
-            highlights=list(outcome.highlights),
-        )
-        redact_report(report)  # the output gate: what a model or a server's message added
-        paths = write_report(report, settings.output_dir, list(settings.formats))
-        store.save_report(run_id, report)
-    except BaseException:
-        store.finish_run(run_id, "failed", counts={}, usage=Usage(), head_sha=None)
-        raise
-    store.finish_run(
-        run_id,
-        "degraded" if outcome.degraded else "ok",
-        counts=_counts(report.entries),
-        usage=outcome.usage,
-        cost=outcome.cost,
-        warnings=report.warnings,
-        head_sha=head,
-        reported=shas,
-    )
-    return ReportResult(report, paths, outcome.degraded, outcome.cost)
+    """A run of one repository; its error is raised."""
+    outcome = run(settings, RunRequest((request.repo,), request.window, request.since_last_run, request.use_llm),
+                  store, environ=environ, progress=progress, now=now)
+    result = outcome.repos[0]
+    if result.error is not None:
+        raise result.error
+    assert result.report is not None
+    return ReportResult(result.report, result.paths, result.degraded, result.cost)
 
 
-# --- which commits --------------------------------------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------------------------------
 
 
-def _select(
-    settings: Settings,
-    request: ReportRequest,
-    repository: Repository,
-    store: Store,
-    repo_id: int,
-    branch: str,
-    now: datetime | None,
-) -> tuple[Window, list[str], list[str]]:
-    """The window, the SHAs to report (newest first) and notes for the report header."""
-    undated = undated_warning(repository.undated(branch), branch)
-    notes = [undated] if undated else []
-    if not request.since_last_run:
-        assert request.window is not None
-        return request.window, repository.select(branch, request.window), notes
-    tz = settings.timezone
-    end = (now or datetime.now(timezone.utc)).astimezone(zone(tz))
-    last = store.last_successful_run(repo_id, branch)
-    if last is None:  # first run: start at yesterday's midnight
-        start = day_window(yesterday(tz, end), tz).start
-        window = Window(start=start, end=end, tz=tz)
-        return window, repository.select(branch, window), notes
-    window = Window(start=last.window_end.astimezone(zone(tz)), end=max(end, last.window_end), tz=tz)
-    candidates = repository.select(branch, window)
-    if last.head_sha and repository.has_commit(last.head_sha):
-        # late arrivals: commits that landed since the last run's head, whatever their committer date
-        candidates += [sha for sha in repository.arrived_since(branch, last.head_sha) if sha not in candidates]
-    elif last.head_sha:
-        notes.append(
-            f"the previous run's head {last.head_sha[:7]} is no longer on {branch} (history was rewritten); "
-            "commits dated before the window may be missing"
-        )
-    reported = store.reported_shas(repo_id, branch, among=candidates)
-    return window, [sha for sha in candidates if sha not in reported], notes
+class InternalError(CommitwatchError):
+    """A bug met while reporting one repository (exit 1); the other repositories go on."""
+
+    exit_code = ExitCode.INTERNAL
 
 
-# --- analysis, with the store as cache ----------------------------------------------------------------
+def _failed(run_: _Run, name: str, collected: Collected | None, error: CommitwatchError) -> RepoResult:
+    if collected is not None:
+        run_.store.finish_run(collected.run_id, "failed", counts={}, usage=Usage(), head_sha=None)
+    run_.progress.failed(name, error.message)
+    return RepoResult(name, error=error)
 
 
-def _analyse(
-    settings: Settings,
-    llm: LLMSettings | None,
-    store: Store,
-    repo_id: int,
-    run_id: int,
-    ref: RepoRef,
-    branch: str,
-    window: Window,
-    items: list[Item],
-    environ: Mapping[str, str] | None,
-    say: Progress,
-) -> AnalysisOutcome:
-    language = settings.language
-    if llm is None:
-        say(f"{ref.name}: analysing {len(items)} commits with rules")
-        return analyze_commits(items, ref, language, None)
-
-    keys = {commit.sha: analysis_key(llm, language, tri) for commit, tri in items}
-    done: dict[str, CommitEntry] = {}
-    won: set[str] = set()
-    for key, group in _by_key(items, keys).items():
-        stored = store.get_entries(repo_id, [commit.sha for commit, _ in group], key)
-        done.update({c.sha: stored[c.sha].entry(c, tri) for c, tri in group if c.sha in stored})
-        won |= store.claim_many(repo_id, [commit.sha for commit, _ in group if commit.sha not in done], key, run_id)
-    todo = [item for item in items if item[0].sha not in done]
-    mine = [item for item in todo if item[0].sha in won]
-    held = [item for item in todo if item[0].sha not in won]
-    say(f"{ref.name}: {len(done)} analyses from the store, {len(mine)} to analyse with {llm.model}")
-
-    def save(entry: CommitEntry) -> None:
-        store.save_entry(repo_id, entry, keys[entry.commit.sha], entry.usage, run_id=run_id)
-
-    analysed = 0
-
-    def analyse(batch: list[Item], highlights: bool) -> AnalysisOutcome:
-        nonlocal analysed
-        analysed += len(batch)
-        cached = [done[commit.sha] for commit, _ in items if commit.sha in done]
-        outcome = analyze_commits(batch, ref, language, llm, environ=environ, on_entry=save,
-                                  highlights=highlights, cached=cached)
-        done.update((entry.commit.sha, entry) for entry in outcome.entries)
-        outcomes.append(outcome)
-        return outcome
-
-    outcomes: list[AnalysisOutcome] = []
-    if held:  # another run is analysing these right now: take its results, then write the highlights
-        if mine:
-            analyse(mine, highlights=False)
-        mine = []
-        for commit, tri in held:
-            theirs = store.wait_for_entry(repo_id, commit.sha, keys[commit.sha], timeout=_wait_budget(llm))
-            if theirs is not None:
-                done[commit.sha] = theirs.entry(commit, tri)
-            else:
-                mine.append((commit, tri))
-    ordered = [done[commit.sha] for commit, _ in items if commit.sha in done]
-    reusable = not mine and not analysed and len(ordered) == len(items)
-    highlights = _stored_highlights(store, ref, branch, window, language, ordered) if reusable else None
-    if highlights is None:  # one call: the remaining commits, then the highlights over all of them
-        highlights = analyse(mine, highlights=True).highlights
-    store.release_claims(run_id)
-    entries = [done[commit.sha] for commit, _ in items]
-    return _merge(entries, highlights, outcomes)
+def remembered_modes(store: Store, llm: LLMSettings) -> dict[str, Mode]:
+    """The structured-output mode a past run negotiated with this server and model, if it is one the
+    configured ``structured_output`` allows: the run starts there instead of being refused again."""
+    base_url = (llm.base_url or "").rstrip("/")
+    known = store.llm_mode(base_url, llm.model or "")
+    if known is None or known not in {m.value for m in LADDERS[llm.structured_output]}:
+        return {}
+    return {base_url: Mode(known)}
 
 
-def _by_key(items: list[Item], keys: Mapping[str, AnalysisKey]) -> dict[AnalysisKey, list[Item]]:
-    groups: dict[AnalysisKey, list[Item]] = {}
-    for item in items:
-        groups.setdefault(keys[item[0].sha], []).append(item)
-    return groups
+def remember_mode(store: Store, llm: LLMSettings | None, pool: AnalysisPool) -> None:
+    if llm is None or not pool.started:
+        return
+    base_url = (llm.base_url or "").rstrip("/")
+    mode = pool.negotiated_mode.value
+    if mode != (store.llm_mode(base_url, llm.model or "") or LADDERS[llm.structured_output][0].value):
+        store.remember_llm_mode(base_url, llm.model or "", mode)
 
 
-def analysis_key(llm: LLMSettings, language: str, tri: Triage) -> AnalysisKey:
-    """What a stored analysis is keyed by: the model that analyses this commit, the prompt version, the
-    language and the schema of the answer."""
-    return AnalysisKey(
-        model=model_for(llm, tri), prompt_version=PROMPT_VERSION, language=language, schema_hash=schema_hash()
-    )
-
-
-def _stored_highlights(
-    store: Store, ref: RepoRef, branch: str, window: Window, language: str, entries: list[CommitEntry]
-) -> list[str] | None:
-    """The highlights of the stored report of this window, if it was built from exactly these results:
-    a rerun with nothing new to analyse then makes no request at all."""
-    previous = store.load_report(ref, language=language, window=window, branch=branch, tz=window.tz)
-    if previous is None or previous.analyzer_kind != "llm":
-        return None
-    if [(e.commit.sha, e.analysis) for e in previous.entries] != [(e.commit.sha, e.analysis) for e in entries]:
-        return None
-    return list(previous.highlights)
-
-
-def _merge(entries: list[CommitEntry], highlights: list[str], outcomes: list[AnalysisOutcome]) -> AnalysisOutcome:
-    usage = Usage()
-    warnings: list[str] = []
-    costs = [o.cost for o in outcomes]
-    for outcome in outcomes:
-        usage.requests += outcome.usage.requests
-        usage.prompt_tokens += outcome.usage.prompt_tokens
-        usage.completion_tokens += outcome.usage.completion_tokens
-        warnings += [w for w in outcome.warnings if w not in warnings]
-    return AnalysisOutcome(
-        entries=entries,
-        usage=usage,
-        warnings=warnings,
-        highlights=highlights,
-        degraded=any(o.degraded for o in outcomes) or any(e.analyzer == "rules-fallback" for e in entries),
-        cost=sum(c for c in costs if c is not None) if costs and None not in costs else None,
-    )
-
-
-def _wait_budget(llm: LLMSettings) -> float:
-    return llm.timeout * (llm.max_retries + 1) + llm.max_retry_wait
-
-
-def _counts(entries: list[CommitEntry]) -> dict[str, int]:
+def analyzer_counts(entries: Sequence[CommitEntry]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.analyzer] = counts.get(entry.analyzer, 0) + 1
     return counts
+
+
+def _without_patches(commit: Commit) -> Commit:
+    if not any(f.patch for f in commit.files):
+        return commit
+    return dataclasses.replace(commit, files=tuple(dataclasses.replace(f, patch=None) for f in commit.files))
+
+
+def _name(config: RepoConfig) -> str:
+    try:
+        return resolve_repo(config.repo, github=config.github).name
+    except CommitwatchError:
+        return config.repo
 
 
 def _fingerprint(settings: Settings, llm: LLMSettings | None) -> str:
@@ -296,84 +470,3 @@ def _fingerprint(settings: Settings, llm: LLMSettings | None) -> str:
         "prompt_version": PROMPT_VERSION if llm else None,
     }
     return json.dumps(data, sort_keys=True)
-
-
-# --- weekly digest --------------------------------------------------------------------------------------
-
-
-def weekly_report(settings: Settings, store: Store, target: RepoConfig, week: str, *, use_llm: bool) -> ReportData:
-    """The digest of an ISO week from the stored dailies (no git). With an LLM, one request over their
-    structured results writes the themes of the week; the rules' totals always lead, and the rules write
-    the themes alone without an LLM or when that request fails."""
-    ref = resolve_repo(target.repo, github=target.github)
-    llm = settings.llm if use_llm and settings.llm.configured else None
-    outcomes: list[AnalysisOutcome] = []
-
-    def themes(entries: Sequence[CommitEntry], language: str) -> list[str]:
-        lines = rules_weekly_highlights(entries, language)
-        if llm is None or not entries:
-            return lines
-        outcomes.append(analyze_commits([], ref, language, llm, cached=list(entries)))
-        return [*lines[:3], *outcomes[-1].highlights] if outcomes[-1].highlights else lines
-
-    digest = build_weekly(store, ref, week, settings.timezone, settings.language, branch=target.branch,
-                          highlighter=themes)
-    if llm is not None:
-        digest.analyzer_kind, digest.model = "llm", llm.model
-        merged = _merge(digest.entries, digest.highlights, outcomes)
-        digest.usage = merged.usage
-        digest.warnings += merged.warnings
-    return redact_report(digest)
-
-
-# --- files ----------------------------------------------------------------------------------------------
-
-
-def report_stem(window: Window) -> str:
-    """File name (without extension) for a window: the day, or the range in the report's zone."""
-    if window.day is not None:
-        return window.day.isoformat()
-    start = window.start.astimezone(zone(window.tz))
-    end = window.end.astimezone(zone(window.tz))
-    # seconds only when a bound has them (--since-last-run windows end "now"): two such runs in one
-    # minute must not write the same file
-    fmt = "%Y-%m-%dT%H%M%S" if start.second or end.second else "%Y-%m-%dT%H%M"
-    return f"{start.strftime(fmt)}--{end.strftime(fmt)}"
-
-
-def report_paths(
-    output_dir: Path, ref: RepoRef, window: Window, formats: list[str], stem: str | None = None
-) -> list[Path]:
-    """``<output_dir>/<YYYY>/<repo-slug>/<stem>.<ext>`` for each format; ``stem`` defaults to the day
-    (``report_stem``); weekly digests pass their ISO week."""
-    year = (window.day or window.start.astimezone(zone(window.tz)).date()).year
-    folder = output_dir / f"{year:04d}" / ref.slug
-    stem = stem or report_stem(window)
-    return [folder / f"{stem}.{fmt}" for fmt in formats]
-
-
-def write_report(report: ReportData, output_dir: Path, formats: list[str], stem: str | None = None) -> list[Path]:
-    """Render every format and write each file atomically (temp file + rename)."""
-    paths = report_paths(output_dir, report.repo, report.window, formats, stem)
-    rendered = [(path, RENDERERS[path.suffix[1:]](report)) for path in paths]
-    for path, text in rendered:
-        write_atomic(path, text)
-    return paths
-
-
-def write_atomic(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as e:
-        raise ReportError(f"cannot write {path}: {e.strerror or e}", hint="Check that --output-dir is writable.") from e
-

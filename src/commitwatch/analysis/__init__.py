@@ -7,7 +7,11 @@ byte leaves the machine. With one, each commit is analysed by the model (see ``e
 whose analysis fails falls back to the rules, visibly: ``analyzer="rules-fallback"`` with the reason, a
 warning, and ``degraded=True``.
 
-Modules: ``llm`` (client, retries, structured-output negotiation, circuit breaker, rate limit),
+Many repositories in one run share one ``pool.AnalysisPool`` (one client, limits, token ceiling and
+circuit breaker); ``analyze_commits`` is a pool of one repository.
+
+Modules: ``pool`` (what a run shares), ``engine`` (one repository), ``highlights``, ``llm`` (client,
+retries, structured-output negotiation, circuit breaker, rate limit),
 ``budget`` (token estimate, diff packing), ``redact``, ``prompt`` (+ ``prompts/`` templates),
 ``output`` (parsing and validation), ``grounding``, ``language``, ``rules``, ``engine``.
 """
@@ -28,17 +32,21 @@ from ..errors import ConfigError
 from ..models import Commit, CommitEntry, RepoRef, Triage, Usage
 from ..redact import safe_url
 from .budget import PullText
-from .engine import AnalysisRun, RunResult, model_for
+from .engine import RunResult
+from .pool import AnalysisPool, model_for
 from .prompt import PROMPT_VERSION, Prompts, analysis_schema, highlights_schema, schema_hash
 from .rules import rules_entry, rules_highlights
 
 __all__ = [
     "PROMPT_VERSION",
     "AnalysisOutcome",
+    "AnalysisPool",
     "PullText",
+    "RunResult",
     "analyze_commits",
+    "api_key_for",
+    "load_client_code",
     "model_for",
-    "prewarm",
     "schema_hash",
 ]
 
@@ -105,18 +113,16 @@ def analyze_commits(
             degraded=False,
         )
 
-    env = os.environ if environ is None else environ
-    api_key = env.get(llm.api_key_env, "")
-    if not api_key.strip():
-        raise ConfigError(
-            f"the LLM is configured ({llm.model} at {safe_url(llm.base_url)}) but ${llm.api_key_env} is not set",
-            hint=MISSING_KEY_HINT,
-        )
-    run = AnalysisRun(
-        items, repo, language, llm, api_key.strip(), pulls=pulls, on_entry=on_entry,
-        with_highlights=highlights, cached=cached,
-    )
-    result = _run_sync(run.run())
+    api_key = api_key_for(llm, environ)
+
+    async def one_repository() -> RunResult:
+        async with AnalysisPool(llm, api_key.strip()) as pool:
+            job = pool.repo(repo, language, pulls=pulls, on_entry=on_entry)
+            entries = await job.analyse(items)
+            lines, reason = await job.highlights([*entries, *cached]) if highlights else ([], None)
+            return job.result(entries, lines, reason, cached)
+
+    result = _run_sync(one_repository())
     return AnalysisOutcome(
         entries=result.entries,
         usage=result.usage,
@@ -129,12 +135,25 @@ def analyze_commits(
     )
 
 
-def prewarm(language: str) -> None:
-    """Load what the first LLM request needs — the SDK's HTTP stack (imported lazily on the first
-    request), the answer schemas and the compiled prompts — ahead of time. The pipeline runs this in a
-    thread while git collects the commits (a subprocess: the two overlap), so the first requests leave
-    sooner. Best effort: anything missing is simply loaded later, as it would have been."""
-    for name in ("openai.resources.chat.completions", "anyio._backends._asyncio", "h11",
+def api_key_for(llm: LLMSettings, environ: Mapping[str, str] | None = None) -> str:
+    """The API key from ``environ[llm.api_key_env]`` (default ``os.environ``); ``ConfigError`` if unset."""
+    env = os.environ if environ is None else environ
+    api_key = env.get(llm.api_key_env, "").strip()
+    if not api_key:
+        raise ConfigError(
+            f"the LLM is configured ({llm.model} at {safe_url(llm.base_url)}) but ${llm.api_key_env} is not set",
+            hint=MISSING_KEY_HINT,
+        )
+    return api_key
+
+
+def load_client_code(language: str) -> None:
+    """Import what LLM requests need — ``openai`` and the HTTP stack it imports lazily on the first
+    request — and build the answer schemas and compiled prompts. The pipeline runs this in one worker
+    thread while git collects (subprocesses), and nothing else imports while it runs: the stage after
+    collection waits for it, so no package is ever imported from two threads at once (that raced: "partially
+    initialized module"). Best effort: anything missing is simply loaded later, as it would have been."""
+    for name in ("openai", "openai.resources.chat.completions", "anyio._backends._asyncio", "h11",
                  "httpcore2._async.connection_pool", "httpcore._async.connection_pool", "jiter"):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..models import Commit, FileCategory, FileChange, Triage
@@ -130,6 +130,7 @@ class PackedCommit:
     total_lines: int
     redactions: Counter[str] = field(default_factory=Counter)
     raw_tokens: float = 0.0
+    trimmed: bool = False  # the budget cut something (a larger budget would send more)
 
 
 @dataclass
@@ -318,11 +319,18 @@ def pack_commit(
 ) -> PackedCommit:
     """The data block for one commit, at most ``max_raw_tokens`` (uncalibrated) tokens."""
     found: Counter[str] = Counter()
+    clipped = False
 
     def clean(text: str) -> str:
         r = redact(text)
         found.update(r.found)
         return neutralise(r.text)
+
+    def cut(text: str, max_raw: float) -> str:
+        nonlocal clipped
+        out = clip(text, max_raw)
+        clipped = clipped or out is not text
+        return out
 
     budget = max(max_raw_tokens, 200.0)
     categories = list(triage.categories) or [FileCategory.OTHER] * len(commit.files)
@@ -340,12 +348,12 @@ def pack_commit(
     head.append(f"subject: {clean(commit.subject)}")
     sections = ["\n".join(head)]
     if commit.body.strip():
-        sections.append("message body:\n" + clip(clean(commit.body.strip()), max(budget * 0.15, 150)))
+        sections.append("message body:\n" + cut(clean(commit.body.strip()), max(budget * 0.15, 150)))
     if pull is not None:
         number = f" #{pull.number}" if pull.number is not None else ""
         pr = [f"## Pull request{number}", f"title: {clean(pull.title)}"]
         if pull.body.strip():
-            pr.append("body:\n" + clip(clean(pull.body.strip()), max(budget * 0.10, 100)))
+            pr.append("body:\n" + cut(clean(pull.body.strip()), max(budget * 0.10, 100)))
         sections.append("\n".join(pr))
 
     total_lines = sum(f.changed_lines for f in commit.files if not f.binary)
@@ -369,7 +377,11 @@ def pack_commit(
         if patch_budget < MIN_PARTIAL_TOKENS:
             break
         f = commit.files[i]
-        hunks = condense_patch(clean(f.patch or ""))
+        patch = f.patch or ""
+        # Only the hunks that are sent are redacted (``_fit_hunks``): every pattern matches within a hunk,
+        # except a private key block, which may span hunks: then the whole patch is redacted first.
+        whole = "PRIVATE KEY" in patch
+        hunks = condense_patch(clean(patch) if whole else patch)
         if not hunks:
             continue
         # Strict priority between classes (a source patch may use everything the docs would have had);
@@ -378,7 +390,8 @@ def pack_commit(
         cap = patch_budget / min(left_in_class, 3) if left_in_class > 1 else patch_budget
         cap = max(cap, MIN_PARTIAL_TOKENS)
         header = f"### {_status_text(f)} (+{f.additions}/-{f.deletions})"
-        text, changed = _fit_hunks(header, hunks, cap)
+        text, changed, partial = _fit_hunks(header, hunks, cap, None if whole else clean)
+        clipped = clipped or partial
         if text is None:
             continue
         patch_parts.append(text)
@@ -392,7 +405,7 @@ def pack_commit(
 
     text = "\n\n".join(sections)
     if raw_estimate(text) > budget:  # a last guard; the caps above should make this unreachable
-        text = clip(text, budget)
+        text = cut(text, budget)
     left_out = tuple(
         f.path for i, f in enumerate(commit.files) if i not in sent and (f.changed_lines > 0 or f.binary)
     )
@@ -406,17 +419,24 @@ def pack_commit(
         total_lines=total_lines,
         redactions=found,
         raw_tokens=raw_estimate(text),
+        trimmed=clipped or len(listing) != len(commit.files) or any(i not in sent for i in candidates),
     )
 
 
-def _fit_hunks(header: str, hunks: list[_Hunk], cap: float) -> tuple[str | None, int]:
-    """As many hunks (and lines of the next one) as fit in ``cap`` tokens; (None, 0) if none fit."""
+def _fit_hunks(
+    header: str, hunks: list[_Hunk], cap: float, clean: Callable[[str], str] | None = None
+) -> tuple[str | None, int, bool]:
+    """As many hunks (and lines of the next one) as fit in ``cap`` tokens, each passed through ``clean``
+    (redaction) only when it is reached; (None, 0, True) if none fit. The flag: something was cut."""
     out = [header]
     used = raw_estimate(header) + 1
     changed = 0
     cut_note = "[… rest of this file's diff cut: {n} more changed lines]"
     reserve = raw_estimate(cut_note) + 4
+    partial = False
     for h_index, hunk in enumerate(hunks):
+        if clean is not None:
+            hunk = _Hunk(clean("\n".join(hunk.lines)).split("\n"), hunk.changed)
         cost = sum(raw_estimate(line) + 0.34 for line in hunk.lines)
         if used + cost <= cap - (reserve if h_index < len(hunks) - 1 else 0):
             out.extend(hunk.lines)
@@ -434,7 +454,8 @@ def _fit_hunks(header: str, hunks: list[_Hunk], cap: float) -> tuple[str | None,
                 changed += 1
         remaining = sum(h.changed for h in hunks[h_index:]) - (changed - sum(h.changed for h in hunks[:h_index]))
         out.append(cut_note.format(n=max(remaining, 0)))
+        partial = True
         break
     if len(out) <= 1 or (changed == 0 and len(out) <= 3):
-        return None, 0
-    return "\n".join(out), changed
+        return None, 0, True
+    return "\n".join(out), changed, partial

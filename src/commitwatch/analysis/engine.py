@@ -1,49 +1,49 @@
-"""One analysis run over a window's commits with the LLM: routing, budget, validation, fallbacks.
+"""One repository's analysis with the LLM, in the run's shared pool: routing, budget, validation, fallbacks.
 
 Per commit: bot commits and commits past the run's token limit go to the rules; the rest are packed to
-the input budget, sent (on the light model when the rules rate them low), validated with one repair
-request, asked again once if not in the report's language, grounded, and trimmed to the depth their
-final importance calls for. Any failure falls back to the rules for that commit, with the reason, and is
-counted in a warning. Then one request over the structured results writes the highlights.
+the input budget (in a worker thread, while they wait for a request slot), sent (on the light model when
+the rules rate them low), validated with one repair request, asked again once if not in the report's
+language, grounded, and trimmed to the depth their final importance calls for. Any failure falls back
+to the rules for that commit, with the reason, and is counted in a warning. Then one request over the
+structured results writes the highlights (``highlights``), ahead of the commit requests still waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import LLMSettings
-from ..models import Analysis, Commit, CommitEntry, Importance, RepoRef, Triage, Usage
+from ..models import Analysis, Commit, CommitEntry, RepoRef, Triage, Usage
 from .budget import (
     MESSAGE_OVERHEAD,
     PackedCommit,
     PullText,
-    TokenEstimator,
     clip,
-    neutralise,
     pack_commit,
     raw_estimate,
 )
 from .grounding import ground
+from .highlights import Highlights
 from .language import in_language, prose
 from .llm import ContextLengthExceeded, LLMClient, LLMFailure, Mode, Reply
 from .messages import message
-from .output import OutputError, parse_analysis, parse_highlights
-from .prompt import Prompts, analysis_schema, highlights_schema
-from .redact import redact
-from .rules import MAX_HIGHLIGHTS, rules_entry, rules_highlights
+from .output import OutputError, parse_analysis
+from .pool import cost_of, model_for
+from .prompt import Prompts, analysis_schema
+from .rules import rules_entry
+
+if TYPE_CHECKING:
+    from .pool import AnalysisPool
 
 log = logging.getLogger(__name__)
 
 SAFETY = 0.95  # share of the input budget packing aims at; the rest absorbs estimate error
 SHRINK = 0.5  # the one shrink-and-retry after a context-length error halves the data (or less)
 MAX_ASSISTANT_ECHO = 6_000  # characters of an invalid answer quoted back in the repair request
-HIGHLIGHT_SUMMARY_ITEMS = 2
 
 
 @dataclass
@@ -56,13 +56,6 @@ class RunResult:
     cost: float | None
     structured_output: str | None
     model_by_commit: dict[str, str]
-
-
-def model_for(settings: LLMSettings, triage: Triage) -> str:
-    """The model that analyses a commit: ``light_model`` for those the rules rate low, when set."""
-    if settings.light_model and triage.importance is Importance.LOW:
-        return settings.light_model
-    return settings.model or ""
 
 
 @dataclass
@@ -80,59 +73,31 @@ class _Job:
     usage: Usage = field(default_factory=Usage)
 
 
-class TokenCeiling:
-    """``llm.run_token_limit``: a request is only sent when what was used, plus what in-flight requests
-    may still use, plus its own estimate (prompt + max output) stays under the limit."""
+class RepoAnalysis(Highlights):
+    """One repository's commits and highlights, through the pool's client. Its own usage and warnings."""
 
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.used = 0
-        self.reserved = 0
-
-    def reserve(self, tokens: int) -> bool:
-        if self.limit is None:
-            return True
-        if self.used + self.reserved + tokens > self.limit:
-            return False
-        self.reserved += tokens
-        return True
-
-    def release(self, tokens: int) -> None:
-        if self.limit is not None:
-            self.reserved -= tokens
-
-
-class AnalysisRun:
     def __init__(
         self,
-        items: Sequence[tuple[Commit, Triage]],
+        pool: AnalysisPool,
         repo: RepoRef,
         language: str,
-        settings: LLMSettings,
-        api_key: str,
         *,
         pulls: Mapping[str, PullText] | None = None,
         on_entry: Callable[[CommitEntry], None] | None = None,
-        modes: dict[str, Mode] | None = None,
-        with_highlights: bool = True,
-        cached: Sequence[CommitEntry] = (),
     ) -> None:
-        self.items = list(items)
-        self.with_highlights = with_highlights
-        self.cached = list(cached)
+        self.pool = pool
+        self.settings = pool.settings
+        self.estimator = pool.estimator
+        self.ceiling = pool.ceiling
         self.repo = repo
         self.language = language
-        self.settings = settings
-        self.api_key = api_key
         self.pulls = pulls or {}
         self.on_entry = on_entry
-        self.modes = modes if modes is not None else {}
         self.prompts = Prompts(language)
-        self.estimator = TokenEstimator()
-        self.ceiling = TokenCeiling(settings.run_token_limit)
         self.usage = Usage()
         self.usage_by_model: dict[str, Usage] = {}
-        self.client: LLMClient | None = None
+        self.attempts = 0  # HTTP requests sent for this repository, failed ones included
+        self.priority = 1  # of its commit requests for a slot (lower first; highlights go at 0)
         self.modes_used: Counter[str] = Counter()
         # for warnings
         self.fallbacks: Counter[str] = Counter()
@@ -142,11 +107,14 @@ class AnalysisRun:
         self.off_language = 0
         self.redactions: Counter[str] = Counter()
         self.redacted_commits = 0
-        self.context_cap = float("inf")  # prompt tokens the server takes, once a context error told us
         self._job_model: dict[str, str] = {}
         self._system_raw = {
             with_schema: raw_estimate(self.prompts.analysis_system(with_schema)) for with_schema in (True, False)
         }
+
+    @property
+    def client(self) -> LLMClient:
+        return self.pool.client
 
     # --- accounting ---------------------------------------------------------------------------------
     def _on_reply(self, reply: Reply, messages: list[dict[str, str]]) -> None:
@@ -161,36 +129,35 @@ class AnalysisRun:
             usage.prompt_tokens += prompt_tokens
             usage.completion_tokens += completion_tokens
             usage.requests += 1
-        self.ceiling.used += prompt_tokens + completion_tokens
+        self.pool.count(reply.model, prompt_tokens, completion_tokens)
         self.modes_used[reply.mode.public] += 1
 
-    def cost(self) -> float | None:
-        if not self.usage_by_model:
-            return None
-        total = 0.0
-        for model, usage in self.usage_by_model.items():
-            price = self.settings.prices.get(model)
-            if price is None:
-                return None
-            total += usage.prompt_tokens * price.input / 1e6 + usage.completion_tokens * price.output / 1e6
-        return round(total, 6)
+    def _on_attempt(self) -> None:
+        self.attempts += 1
 
-    # --- the run ------------------------------------------------------------------------------------
-    async def run(self) -> RunResult:
-        self.client = LLMClient(self.settings, self.api_key, modes=self.modes, on_reply=self._on_reply)
-        try:
-            tasks = [self._analyse(index, commit, triage) for index, (commit, triage) in enumerate(self.items)]
-            entries = list(await asyncio.gather(*tasks))
-            highlights: list[str] = []
-            highlights_reason = None
-            if self.with_highlights:
-                highlights, highlights_reason = await self._highlights([*entries, *self.cached])
-        finally:
-            await self.client.aclose()
-        attempts = self.client.attempts
-        self.usage.requests = max(self.usage.requests, attempts)
+    def cost(self) -> float | None:
+        return cost_of(self.settings, self.usage_by_model)
+
+    # --- the repository ------------------------------------------------------------------------------
+    async def analyse(self, items: Sequence[tuple[Commit, Triage]]) -> list[CommitEntry]:
+        """Every commit's entry, in the order of ``items`` (each also passed to ``on_entry`` when done).
+
+        Requests of a smaller repository go first (then in arrival order): small repositories' reports
+        are written early instead of waiting behind a large one, and the pool stays as full."""
+        self.priority = max(self.priority, 1 + len(items))
+        return list(await asyncio.gather(*(self._analyse(i, c, t) for i, (c, t) in enumerate(items))))
+
+    def result(
+        self,
+        entries: list[CommitEntry],
+        highlights: list[str],
+        highlights_reason: str | None,
+        cached: Sequence[CommitEntry] = (),
+    ) -> RunResult:
+        """The repository's outcome; ``degraded`` covers ``entries`` (analysed here), not ``cached``."""
+        self.usage.requests = max(self.usage.requests, self.attempts)
         return RunResult(
-            entries=[*entries, *self.cached],
+            entries=[*entries, *cached],
             usage=self.usage,
             warnings=self._warnings(entries, highlights_reason),
             highlights=highlights,
@@ -201,7 +168,6 @@ class AnalysisRun:
         )
 
     async def _analyse(self, index: int, commit: Commit, triage: Triage) -> CommitEntry:
-        assert self.client is not None
         if triage.bot and not self.settings.analyze_bots:
             return self._emit(rules_entry(commit, triage))
         model = model_for(self.settings, triage)
@@ -262,29 +228,44 @@ class AnalysisRun:
             job.frame_raw = raw_estimate(self.prompts.analysis_user(self.repo.name, job.triage, ""))
         system = self._system_raw[mode.schema_in_prompt]
         fixed = system + job.frame_raw + 2 * MESSAGE_OVERHEAD + 8 + extra_raw
-        budget = min(self.settings.input_token_budget, self.context_cap) * SAFETY * job.scale / self.estimator.factor
+        cap = min(self.settings.input_token_budget, self.pool.context_cap)
+        budget = cap * SAFETY * job.scale / self.estimator.factor
         return budget - fixed
 
     def _pack(self, job: _Job, mode: Mode, extra_raw: float = 0.0) -> PackedCommit:
         return pack_commit(job.commit, job.triage, self._data_budget(job, mode, extra_raw), job.pull)
 
-    def _repack(self, job: _Job, mode: Mode) -> None:
-        job.packed = self._pack(job, mode)
-        job.packed_for = (mode.schema_in_prompt, self.estimator.factor, self.context_cap, job.scale)
+    def _repack(self, job: _Job, mode: Mode, packed: PackedCommit | None = None) -> None:
+        job.packed = packed or self._pack(job, mode)
+        job.packed_for = (mode.schema_in_prompt, self.estimator.factor, self.pool.context_cap, job.scale)
         if not job.redactions_counted:
             job.redactions_counted = True
             if job.packed.redactions:
                 self.redactions.update(job.packed.redactions)
                 self.redacted_commits += 1
 
+    async def _prepack(self, job: _Job) -> None:
+        """Pack (redact, trim) the commit in a worker thread while it waits for a request slot, so the
+        event loop keeps sending and reading other requests; ``_messages`` only checks it still fits."""
+        mode = self.client.mode
+        packed = await asyncio.to_thread(self._pack, job, mode)
+        self._repack(job, mode, packed)
+
+    def _stale(self, job: _Job, mode: Mode) -> bool:
+        """Whether the packed data must be packed again: never packed, packed for another mode or limits,
+        or the calibration moved so that it no longer fits (or, when it was trimmed, has more room)."""
+        if job.packed is None:
+            return True
+        schema_in_prompt, factor, cap, scale = job.packed_for
+        if schema_in_prompt != mode.schema_in_prompt or (cap, scale) != (self.pool.context_cap, job.scale):
+            return True
+        if abs(self.estimator.factor / factor - 1) <= 0.05:
+            return False
+        budget = self._data_budget(job, mode)
+        return job.packed.raw_tokens > budget or (job.packed.trimmed and self.estimator.factor < factor)
+
     def _messages(self, job: _Job, mode: Mode, followup: list[dict[str, str]]) -> list[dict[str, str]]:
-        packed_for = job.packed_for
-        if (
-            job.packed is None
-            or packed_for[0] != mode.schema_in_prompt
-            or abs(self.estimator.factor / packed_for[1] - 1) > 0.05
-            or packed_for[2:] != (self.context_cap, job.scale)
-        ):
+        if self._stale(job, mode):
             self._repack(job, mode)  # the mode, calibration or limits changed since this commit was packed
         assert job.packed is not None
         packed = job.packed
@@ -300,8 +281,9 @@ class AnalysisRun:
 
     async def _analyse_with_shrink(self, job: _Job) -> Analysis:
         for attempt in range(2):
-            job.packed = None  # packed when a request slot is free (see _messages), with the latest calibration
+            job.packed = None
             try:
+                await self._prepack(job)
                 return await self._analyse_once(job)
             except ContextLengthExceeded as e:
                 if attempt == 1:
@@ -316,8 +298,8 @@ class AnalysisRun:
         if error.prompt_tokens and error.messages:
             self.estimator.observe(self.estimator.raw_messages(error.messages), error.prompt_tokens)
         room = (error.limit or 0) - self.settings.max_output_tokens
-        if error.limit and room > 0 and room * 0.9 < self.context_cap:
-            self.context_cap = room * 0.9
+        if error.limit and room > 0 and room * 0.9 < self.pool.context_cap:
+            self.pool.context_cap = room * 0.9
             if not error.prompt_tokens:
                 job.scale *= SHRINK  # the limit alone does not tell how far off our estimate was
         else:
@@ -325,15 +307,16 @@ class AnalysisRun:
         log.info("%s: context length exceeded (%s); retrying smaller", job.commit.short_sha, error.detail)
 
     async def _ask(self, job: _Job | None, build: Callable[[Mode], list[dict[str, str]]], schema: dict[str, Any],
-                   name: str, model: str) -> Reply:
-        assert self.client is not None
+                   name: str, model: str, *, priority: int = 1) -> Reply:
         need = 0
         if self.ceiling.limit is not None:
             need = self.estimator.count_messages(build(self.client.mode)) + self.settings.max_output_tokens
         if not self.ceiling.reserve(need):
             raise LLMFailure("token_limit", f"run_token_limit {self.settings.run_token_limit}")
         try:
-            reply = await self.client.complete(build, schema=schema, schema_name=name, model=model)
+            reply = await self.client.complete(build, schema=schema, schema_name=name, model=model,
+                                               on_reply=self._on_reply, on_attempt=self._on_attempt,
+                                               priority=priority)
         finally:
             self.ceiling.release(need)
         if job is not None:
@@ -347,7 +330,7 @@ class AnalysisRun:
 
         def ask(followup: list[dict[str, str]]) -> Any:
             return self._ask(job, lambda mode: self._messages(job, mode, followup), schema, "commit_analysis",
-                             job.model)
+                             job.model, priority=self.priority)
 
         reply = await ask([])
         try:
@@ -388,117 +371,10 @@ class AnalysisRun:
         self.dropped_cves += grounded.dropped_cves
         return grounded.analysis
 
-    # --- highlights ---------------------------------------------------------------------------------
-    def _highlight_data(self, entries: list[CommitEntry]) -> tuple[str, int]:
-        order = sorted(range(len(entries)), key=lambda i: (entries[i].importance.rank, -entries[i].triage.score, i))
-        frame = raw_estimate(self.prompts.highlights_user(self.repo.name, "", len(entries)))
-        system = raw_estimate(self.prompts.highlights_system(True))
-        budget = self.settings.input_token_budget * SAFETY / self.estimator.factor - frame - system - 32
-        lines: list[str] = []
-        used = 0.0
-        for i in order:
-            entry = entries[i]
-            item: dict[str, Any] = {
-                "sha": entry.commit.short_sha,
-                "subject": redact(entry.commit.subject).text[:160],
-                "type": entry.change_type.value,
-                "importance": entry.importance.value,
-                "breaking": entry.triage.breaking,
-            }
-            if entry.analysis is not None:
-                item["summary"] = entry.analysis.summary[:HIGHLIGHT_SUMMARY_ITEMS]
-                if entry.analysis.risks:
-                    item["risks"] = [r.title for r in entry.analysis.risks[:3]]
-            line = neutralise(json.dumps(item, ensure_ascii=False))
-            cost = raw_estimate(line) + 0.5
-            if used + cost > budget:
-                break
-            lines.append(line)
-            used += cost
-        return "\n".join(lines), len(entries) - len(lines)
-
-    async def _highlights(self, entries: list[CommitEntry]) -> tuple[list[str], str | None]:
-        """(lines, None) from the LLM, or (rules lines, why the rules wrote them)."""
-        assert self.client is not None
-        if not entries:
-            return [], None
-        if self.client.breaker.open:
-            reason = message(self.language, "reason.circuit_open", detail=self.client.breaker.tripped_by.detail
-                             if self.client.breaker.tripped_by else "")
-            return rules_highlights(entries, self.language), reason
-        if not any(e.analyzer == "llm" for e in entries):
-            return rules_highlights(entries, self.language), None  # nothing for the model to add
-        data, omitted = self._highlight_data(entries)
-        schema = highlights_schema()
-        model = self.settings.model or ""
-
-        def ask(followup: list[dict[str, str]]) -> Any:
-            def build(mode: Mode) -> list[dict[str, str]]:
-                return [
-                    {"role": "system", "content": self.prompts.highlights_system(mode.schema_in_prompt)},
-                    {"role": "user", "content": self.prompts.highlights_user(self.repo.name, data, omitted)},
-                    *followup,
-                ]
-
-            return self._ask(None, build, schema, "daily_highlights", model)
-
-        try:
-            reply = await ask([])
-            try:
-                parsed = parse_highlights(reply.content)
-            except OutputError as error:
-                reply = await ask([
-                    {"role": "assistant", "content": clip(reply.content, MAX_ASSISTANT_ECHO / 3)},
-                    {"role": "user", "content": self.prompts.highlights_repair(str(error), reply.truncated)},
-                ])
-                try:
-                    parsed = parse_highlights(reply.content)
-                except OutputError as again:
-                    raise LLMFailure("invalid_output", str(again)) from again
-            if not in_language([h.text for h in parsed.highlights], self.prompts.language):
-                try:
-                    second = parse_highlights((await ask([
-                        {"role": "assistant", "content": clip(reply.content, MAX_ASSISTANT_ECHO / 3)},
-                        {"role": "user", "content": self.prompts.highlights_language()},
-                    ])).content)
-                    if in_language([h.text for h in second.highlights], self.prompts.language):
-                        parsed = second
-                    else:
-                        self.off_language += 1
-                except (OutputError, LLMFailure):
-                    self.off_language += 1
-        except LLMFailure as failure:
-            reason = message(self.language, f"reason.{failure.kind}", detail=failure.detail,
-                             attempts=failure.attempts, limit=self.settings.run_token_limit)
-            return rules_highlights(entries, self.language), reason
-
-        lines = self._ground_highlights(entries, parsed.highlights)
-        if not lines:
-            return rules_highlights(entries, self.language), message(self.language, "highlights.none_valid")
-        return lines, None
-
-    def _ground_highlights(self, entries: list[CommitEntry], items: Sequence[Any]) -> list[str]:
-        lines: list[str] = []
-        seen: set[str] = set()
-        for item in items:
-            sha = item.sha.strip().strip("`").lower()
-            if len(sha) < 4:
-                continue
-            match = next((e for e in entries if e.commit.sha.lower().startswith(sha)), None)
-            text = " ".join(item.text.split())
-            if match is None or not text or match.commit.sha in seen:
-                continue
-            seen.add(match.commit.sha)
-            lines.append(f"{match.commit.short_sha} {text}")
-            if len(lines) == MAX_HIGHLIGHTS:
-                break
-        return lines
-
     # --- warnings -----------------------------------------------------------------------------------
     def _warnings(self, entries: list[CommitEntry], highlights_reason: str | None) -> list[str]:
         out: list[str] = []
         lang = self.language
-        assert self.client is not None
         tripped = self.client.breaker.tripped_by
         if tripped is not None:
             out.append(message(lang, "warn.breaker", detail=tripped.detail))

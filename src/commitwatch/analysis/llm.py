@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import heapq
+import itertools
 import json
 import logging
 import random
@@ -26,11 +28,13 @@ import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
+if TYPE_CHECKING:  # imported when a client is built (``import openai`` costs most of a second)
+    import openai
 
-from ..config import LLMSettings
+    from ..config import LLMSettings
+
 from ..errors import CommitwatchError, ExitCode
 from ..redact import redact_text, remember_secret, safe_url
 
@@ -159,6 +163,37 @@ class CircuitBreaker:
     def success(self) -> None:
         if not self.open:
             self.failures = 0
+
+
+class Slots:
+    """A semaphore whose waiters are served by priority (lower first), then in arrival order: a
+    repository's highlights request overtakes the commit requests still waiting."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int = 1) -> None:
+        if self.free > 0 and not self._waiting:
+            self.free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # the slot was handed over just as we were cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiting:
+            _, _, future = heapq.heappop(self._waiting)
+            if not future.done():
+                future.set_result(None)
+                return
+        self.free += 1
 
 
 class RateLimiter:
@@ -327,6 +362,9 @@ class LLMClient:
         self.base_url = settings.base_url.rstrip("/")
         self.display_url = safe_url(self.base_url)  # what messages and logs show: no credentials
         remember_secret(api_key)
+        import openai
+
+        self._openai = openai
         self.sdk = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=self.base_url,
@@ -337,7 +375,7 @@ class LLMClient:
         self.modes: MutableMapping[str, Mode] = modes if modes is not None else {}
         self.breaker = CircuitBreaker(settings.circuit_breaker_threshold)
         self.limiter = RateLimiter(settings.requests_per_minute)
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._slots = Slots(settings.concurrency)
         self._on_reply = on_reply
         self._rng = rng or random.Random()
         self.attempts = 0  # HTTP requests sent, including failed ones
@@ -369,22 +407,30 @@ class LLMClient:
         schema_name: str,
         model: str,
         max_tokens: int | None = None,
+        on_reply: UsageHook | None = None,
+        on_attempt: Callable[[], None] | None = None,
+        priority: int = 1,
     ) -> Reply:
         """Send the messages ``build(mode)`` returns, in the strongest mode the server accepts.
 
         ``build`` is called once a request slot is held, just before sending, so it sees the latest
-        negotiated mode and token calibration.
+        negotiated mode and token calibration. ``on_reply`` (besides the client's own) sees the reply
+        and the messages sent; ``on_attempt`` each HTTP request. Lower ``priority`` waits less for a slot.
         """
         settings = self.settings
+        openai = self._openai
         attempt = 0
         while True:
             self._check_breaker()
             await self.limiter.acquire()
-            async with self._slots:
+            await self._slots.acquire(priority)
+            try:
                 self._check_breaker()
                 mode = self.mode
                 messages = build(mode)
                 self.attempts += 1
+                if on_attempt is not None:
+                    on_attempt()
                 started = time.monotonic()
                 try:
                     raw = await self.sdk.chat.completions.with_raw_response.create(
@@ -413,9 +459,12 @@ class LLMClient:
                         model, mode.value, reply.prompt_tokens, reply.completion_tokens, time.monotonic() - started,
                     )
                     self.breaker.success()
-                    if self._on_reply is not None:
-                        self._on_reply(reply, messages)
+                    for hook in (self._on_reply, on_reply):
+                        if hook is not None:
+                            hook(reply, messages)
                     return reply
+            finally:
+                self._slots.release()
             if failure.kind == "response_format":
                 if self._downgrade(mode) is None:
                     raise LLMFailure("rejected", failure.detail, status=failure.status) from failure

@@ -4,7 +4,7 @@ It makes reruns free (an analysis is committed the moment it finishes and reused
 harmless (nothing done is lost; an interrupted run shows as such), ``--since-last-run`` exact (the SHAs
 each run reported are kept), ``render`` offline (lossless snapshots of each ``ReportData``) and weekly
 digests cheap (built from the snapshots). See ``store`` for the API (one ``Store`` over modules split
-by concern: ``core``, ``analyses``, ``runs``, ``deliveries``), ``migrations`` for the schema's history
+by concern: ``core``, ``analyses``, ``runs``, ``deliveries``, ``caches``), ``migrations`` for the schema's history
 and ``codec`` for the snapshot format.
 
 Schema (``tests/test_storage_migrations.py`` checks this list against a new database)::
@@ -27,6 +27,7 @@ Schema (``tests/test_storage_migrations.py`` checks this list against a new data
     reports        id, repo_id, run_id, branch, window_start, window_end, window_tz, window_day,
                    language, created_at, data
     deliveries     id, target, report_key, content_hash, status, detail, run_id, created_at
+    llm_modes      base_url, model, mode, updated_at
 
 Keys: ``repos.key`` is unique ("remote:<url>" or "local:<absolute path>"); ``commits`` by (repo_id, sha);
 ``analyses`` and ``claims`` by (repo_id, sha, model, prompt_version, language, schema_hash); ``reports``

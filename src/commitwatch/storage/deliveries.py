@@ -1,4 +1,4 @@
-"""Deliveries (a rerun never posts twice) and small caches."""
+"""Deliveries: where each report went, so a rerun never posts twice."""
 
 from __future__ import annotations
 

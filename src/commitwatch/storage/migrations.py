@@ -235,6 +235,22 @@ def m005_create_deliveries(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m006_create_llm_modes(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE llm_modes (
+            base_url TEXT NOT NULL,            -- without a trailing slash
+            model TEXT NOT NULL,
+            mode TEXT NOT NULL,                -- json_schema | json_object+schema | json_object | prompt
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (base_url, model)
+        )
+        """,
+    )
+
+
 # --- applying them -------------------------------------------------------------------------------------
 
 

@@ -11,16 +11,18 @@
 
 ``Store`` is one face over modules split by concern, each a class over the shared ``core.StoreCore``
 (connection, lock, transactions, repositories): ``analyses.CommitStore`` (commits, analyses, claims),
-``runs.RunStore`` (runs, report snapshots) and ``deliveries.DeliveryStore`` (deliveries, caches). A new
+``runs.RunStore`` (runs, report snapshots), ``deliveries.DeliveryStore`` (deliveries) and
+``caches.CacheStore`` (what runs learnt: the LLM's structured-output mode). A new
 table's methods go into the module of its concern (or a new one joined here), never into the core.
 """
 
 from __future__ import annotations
 
 from .analyses import CommitStore
+from .caches import CacheStore
 from .deliveries import DeliveryStore
 from .runs import RunStore
 
 
-class Store(CommitStore, RunStore, DeliveryStore):
+class Store(CommitStore, RunStore, DeliveryStore, CacheStore):
     """The commitwatch database. Open with ``Store.open(path)``; close with ``close()`` or ``with``."""

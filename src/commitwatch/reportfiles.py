@@ -1,0 +1,68 @@
+"""Report files: ``<output_dir>/<YYYY>/<repo-slug>/<stem>.<ext>``, rendered from one ``ReportData`` and
+written atomically (temp file + rename), so a reader or a crash never sees half a file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import ReportError
+from .models import RepoRef, ReportData, Window
+from .render.html import render_html
+from .render.json import render_json
+from .render.markdown import render_markdown
+from .window import zone
+
+RENDERERS: dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "html": render_html, "json": render_json}
+
+
+def report_stem(window: Window) -> str:
+    """File name (without extension) for a window: the day, or the range in the report's zone."""
+    if window.day is not None:
+        return window.day.isoformat()
+    start = window.start.astimezone(zone(window.tz))
+    end = window.end.astimezone(zone(window.tz))
+    # seconds only when a bound has them (--since-last-run windows end "now"): two such runs in one
+    # minute must not write the same file
+    fmt = "%Y-%m-%dT%H%M%S" if start.second or end.second else "%Y-%m-%dT%H%M"
+    return f"{start.strftime(fmt)}--{end.strftime(fmt)}"
+
+
+def report_paths(
+    output_dir: Path, ref: RepoRef, window: Window, formats: list[str], stem: str | None = None
+) -> list[Path]:
+    """``<output_dir>/<YYYY>/<repo-slug>/<stem>.<ext>`` for each format; ``stem`` defaults to the day
+    (``report_stem``); weekly digests pass their ISO week."""
+    year = (window.day or window.start.astimezone(zone(window.tz)).date()).year
+    folder = output_dir / f"{year:04d}" / ref.slug
+    stem = stem or report_stem(window)
+    return [folder / f"{stem}.{fmt}" for fmt in formats]
+
+
+def write_report(report: ReportData, output_dir: Path, formats: list[str], stem: str | None = None) -> list[Path]:
+    """Render every format and write each file atomically (temp file + rename)."""
+    paths = report_paths(output_dir, report.repo, report.window, formats, stem)
+    rendered = [(path, RENDERERS[path.suffix[1:]](report)) for path in paths]
+    for path, text in rendered:
+        write_atomic(path, text)
+    return paths
+
+
+def write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise ReportError(f"cannot write {path}: {e.strerror or e}", hint="Check that --output-dir is writable.") from e
+

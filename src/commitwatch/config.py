@@ -12,6 +12,7 @@ stored here: only the *names* of the environment variables that hold them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +34,7 @@ Format = Literal["md", "html", "json"]
 FORMATS: tuple[str, ...] = ("md", "html", "json")
 DEFAULT_FORMATS: tuple[Format, ...] = ("md", "json")
 ENV_PREFIX = "COMMITWATCH_"
+_OWNER_NAME = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}")
 
 
 class _Section(BaseModel):
@@ -82,8 +84,20 @@ class LLMSettings(_Section):
 
 
 class GitHubSettings(_Section):
-    api_url: str = "https://api.github.com"
-    token_env: str = "GITHUB_TOKEN"
+    api_url: str = Field("https://api.github.com", description="REST root; GitHub Enterprise: https://HOST/api/v3")
+    token_env: str = Field("GITHUB_TOKEN", description="environment variable that holds the token")
+    pull_requests: bool = Field(True, description="look up the pull request behind each commit")
+    max_wait: float = Field(
+        60.0, ge=0, description="seconds a run may wait on GitHub rate limits in all; then PR context is skipped"
+    )
+    timeout: float = Field(30.0, gt=0, description="seconds per GitHub request")
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL such as https://api.github.com")
+        return value.rstrip("/")
 
 
 class GitSettings(_Section):
@@ -97,10 +111,29 @@ class GitSettings(_Section):
 
 
 class PublishSettings(_Section):
-    github_repo: str | None = None
+    github_repo: str | None = Field(None, description="owner/name of the repository reports are published to")
     branch: str = "main"
-    path_template: str = "reports/{year}/{repo_slug}/{date}.md"
-    issue: bool = False
+    path_template: str = Field(
+        "reports/{year}/{repo_slug}/{date}.md", description="placeholders: {year} {repo_slug} {repo} {date} {ext}"
+    )
+    index_path: str = Field("reports/README.md", description="index of the published reports, updated each run")
+    formats: list[Format] = Field(
+        default_factory=lambda: list[Format](["md"]), description="which written formats to publish"
+    )
+    issue: bool = Field(False, description="publish as one issue per repository and day instead of files")
+    close_previous: bool = Field(False, description="with issue = true: close the previous report issue")
+    labels: list[str] = Field(default_factory=lambda: ["commitwatch"], description="labels of report issues")
+
+    @field_validator("github_repo")
+    @classmethod
+    def _owner_name(cls, value: str | None) -> str | None:
+        if value is not None and not _OWNER_NAME.fullmatch(value):
+            raise ValueError("must be owner/name, for example me/upstream-reports")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return self.github_repo is not None
 
 
 class NotifySettings(_Section):
@@ -173,6 +206,7 @@ _ENV_KEYS: dict[str, tuple[str, ...]] = {
     "DB": ("db",),
     "LLM_BASE_URL": ("llm", "base_url"),
     "LLM_MODEL": ("llm", "model"),
+    "GITHUB_API_URL": ("github", "api_url"),
 }
 
 

@@ -47,3 +47,18 @@ class ReportError(CommitwatchError):
     """Writing or rendering a report failed (for example the output directory is not writable)."""
 
     exit_code = ExitCode.INTERNAL
+
+
+class GitHubError(CommitwatchError):
+    """The GitHub API refused or failed a request (bad token, missing scope, not found, rate limit,
+    network). Enrichment turns it into a report warning; publishing records it as a failed delivery."""
+
+    exit_code = ExitCode.SOURCE
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class RateLimited(GitHubError):
+    """GitHub's primary or secondary rate limit would need a longer wait than ``github.max_wait`` allows."""

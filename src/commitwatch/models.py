@@ -203,6 +203,18 @@ class Analysis(_Strict):
 AnalyzerKind = Literal["llm", "rules", "rules-fallback"]
 
 
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    """The pull request a commit landed through, as GitHub knows it (``sources.github``). Untrusted text."""
+
+    number: int
+    title: str
+    url: str
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    author: str | None = None
+
+
 @dataclass(slots=True)
 class CommitEntry:
     """One commit as the report shows it: git facts, triage, and the final analysis."""
@@ -217,6 +229,7 @@ class CommitEntry:
     coverage: float | None = None  # share of changed lines shown to the model
     files_left_out: tuple[str, ...] = ()
     usage: Usage | None = None  # the requests this commit's analysis cost (None: none, or not known)
+    pr: PullRequest | None = None  # the pull request behind the commit, when GitHub told us
 
 
 # --- report -------------------------------------------------------------------------------------------

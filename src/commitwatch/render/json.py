@@ -16,6 +16,9 @@ Top level:
 
   - ``sha``, ``short_sha``, ``committed_at``, ``author`` (name), ``subject`` (first line only),
     ``url`` (commit page, or null without a GitHub identity)
+  - ``pr``: the pull request the commit landed through, ``{number, title, url, labels: [str]}``, or
+    null when it is not known (no GitHub identity, no token, no network, or no pull request); added in
+    schema_version 1 (additive)
   - ``change_type``: feature, fix, perf, refactor, docs, test, ci, build, deps, chore, style,
     revert, security, merge, other
   - ``importance``: high, medium, low
@@ -117,7 +120,15 @@ def _commit(entry: CommitEntry, report: ReportData, tz: ZoneInfo, tr: Translator
         },
         "coverage": entry.coverage,
         "files_left_out": list(entry.files_left_out),
+        "pr": _pull(entry),
     }
+
+
+def _pull(entry: CommitEntry) -> dict[str, Any] | None:
+    pr = entry.pr
+    if pr is None:
+        return None
+    return {"number": pr.number, "title": pr.title, "url": pr.url, "labels": list(pr.labels)}
 
 
 def report_to_dict(report: ReportData, *, translator: Translator | None = None) -> dict[str, Any]:

@@ -228,14 +228,23 @@ class _View:
 
     # table ----------------------------------------------------------------------------------------
 
+    def pull(self, entry: CommitEntry) -> tuple[int | None, str | None]:
+        """The pull request number and URL for a commit: GitHub's answer when known (``entry.pr``), else
+        the ``(#123)`` at the end of the subject, linked when the repository has a GitHub identity."""
+        if entry.pr is not None:
+            url = entry.pr.url if entry.pr.url.startswith(("https://", "http://")) else None
+            return entry.pr.number, url or self.report.repo.pull_url(entry.pr.number)
+        _title, number = split_subject(entry.commit.subject)
+        return number, self.report.repo.pull_url(number) if number is not None else None
+
     def subject_cell(self, entry: CommitEntry) -> str:
-        title, number = split_subject(entry.commit.subject)
+        title, _suffix = split_subject(entry.commit.subject)
+        number, url = self.pull(entry)
         if not title and number is None:
             return escape_cell(self.tr.label("report.no_message"))
         cell = escape_cell(shorten(title, SUBJECT_LIMIT))
         if number is None:
             return cell
-        url = self.report.repo.pull_url(number)
         pr = f"[#{number}]({link_destination(url)})" if url else escape_cell(f"#{number}")
         return f"{cell} ({pr})" if cell else f"({pr})"
 
@@ -272,10 +281,11 @@ class _View:
         url = repo.commit_url(commit.sha)
         if url:
             parts.append(f"🔗 [{self.md('commit.view_commit')}]({link_destination(url)})")
-        _title, number = split_subject(commit.subject)
-        pull = repo.pull_url(number) if number is not None else None
+        number, pull = self.pull(entry)
         if pull:
             parts.append(f"[#{number}]({link_destination(pull)})")
+        if entry.pr is not None and entry.pr.labels:
+            parts.append("🏷️ " + ", ".join(escape_inline(label) for label in entry.pr.labels))
         parts.append(f"👤 {escape_inline(commit.author.name)}")
         parts.append(f"🕒 {_local(commit.committed_at, self.tz)}")
         return SEP.join(parts)

@@ -28,6 +28,8 @@ Schema (``tests/test_storage_migrations.py`` checks this list against a new data
                    language, created_at, data
     deliveries     id, target, report_key, content_hash, status, detail, run_id, created_at
     llm_modes      base_url, model, mode, updated_at
+    pull_requests  api, github, sha, number, title, body, url, labels, author, fetched_at
+    http_cache     url, etag, body, stored_at
 
 Keys: ``repos.key`` is unique ("remote:<url>" or "local:<absolute path>"); ``commits`` by (repo_id, sha);
 ``analyses`` and ``claims`` by (repo_id, sha, model, prompt_version, language, schema_hash); ``reports``

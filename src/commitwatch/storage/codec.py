@@ -28,6 +28,7 @@ from ..models import (
     FileChange,
     Importance,
     Person,
+    PullRequest,
     Reason,
     RepoRef,
     ReportData,
@@ -222,7 +223,23 @@ def entry_to_data(entry: CommitEntry) -> dict[str, Any]:
         "coverage": entry.coverage,
         "files_left_out": list(entry.files_left_out),
         "usage": usage_to_data(entry.usage) if entry.usage is not None else None,
+        "pr": pull_to_data(entry.pr),
     }
+
+
+def pull_to_data(pr: PullRequest | None) -> dict[str, Any] | None:
+    if pr is None:
+        return None
+    return {"number": pr.number, "title": pr.title, "url": pr.url, "body": pr.body, "labels": list(pr.labels),
+            "author": pr.author}
+
+
+def pull_from_data(data: dict[str, Any] | None) -> PullRequest | None:
+    if not data:
+        return None
+    return PullRequest(number=int(data["number"]), title=str(data["title"]), url=str(data["url"]),
+                       body=str(data.get("body") or ""), labels=tuple(str(x) for x in data.get("labels") or ()),
+                       author=data.get("author"))
 
 
 def entry_from_data(data: dict[str, Any]) -> CommitEntry:
@@ -237,6 +254,7 @@ def entry_from_data(data: dict[str, Any]) -> CommitEntry:
         coverage=data.get("coverage"),
         files_left_out=tuple(data.get("files_left_out", ())),
         usage=usage_from_data(data["usage"]) if data.get("usage") else None,
+        pr=pull_from_data(data.get("pr")),
     )
 
 

@@ -251,6 +251,36 @@ def m006_create_llm_modes(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m007_create_pull_requests_and_etags(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE pull_requests (
+            api TEXT NOT NULL,                 -- GitHub API root: "https://api.github.com"
+            github TEXT NOT NULL,              -- "owner/name", lower case
+            sha TEXT NOT NULL,
+            number INTEGER,                    -- NULL: GitHub knows no pull request for this commit
+            title TEXT,
+            body TEXT,
+            url TEXT,
+            labels TEXT NOT NULL DEFAULT '[]', -- JSON list
+            author TEXT,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (api, github, sha)
+        )
+        """,
+        """
+        CREATE TABLE http_cache (
+            url TEXT PRIMARY KEY,              -- the full GET URL (never a token)
+            etag TEXT NOT NULL,
+            body BLOB NOT NULL,                -- zlib(response body)
+            stored_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 # --- applying them -------------------------------------------------------------------------------------
 
 

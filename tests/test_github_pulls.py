@@ -12,7 +12,7 @@ from commitwatch.config import GitHubSettings
 from commitwatch.errors import GitHubError, RateLimited
 from commitwatch.sources.github import GitHubClient, graphql_url, pull_requests
 from commitwatch.storage import Store
-from commitwatch.storage.pulls import GitHubCache
+from commitwatch.storage.github import GitHubCache
 from tests.fakes.github_server import FakeGitHub, Scripted
 
 REPO = "acme/engine"
@@ -88,7 +88,7 @@ def test_graphql_failing_falls_back_to_rest_with_etags(gh: FakeGitHub, store: St
     commits = shas(4)
     populate(gh, commits)
     gh.fail_graphql = True
-    client, cache, slept = client_for(gh, store)
+    client, cache, _slept = client_for(gh, store)
     context = pull_requests(client, REPO, commits, branch="main", cache=cache)
     assert context.problem is None and context.fallback is not None
     rest = [r for r in gh.requests if r.path.endswith("/pulls")]

@@ -275,9 +275,9 @@ class FakeGitHub:
                 del self._queue[i]
                 return scripted.status, scripted.body, scripted.headers
         if path == "/rate_limit":
-            return 200, {"resources": {"core": {"limit": self.rate_limit, "remaining": max(self.rate_limit - self.used, 0),
-                                                "reset": int(self.window_start + self.reset_in), "used": self.used}},
-                         "rate": {"limit": self.rate_limit}}, {}
+            core = {"limit": self.rate_limit, "remaining": max(self.rate_limit - self.used, 0),
+                    "reset": int(self.window_start + self.reset_in), "used": self.used}
+            return 200, {"resources": {"core": core}, "rate": core}, {}
         if self.used >= self.rate_limit:
             return 403, {"message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for "
                          "help, please include the request ID.",

@@ -20,7 +20,7 @@ The client (``httpx2``, the maintained fork of httpx that the OpenAI SDK already
 
 Pull requests are resolved with GraphQL (``associatedPullRequests`` for up to 100 commits per query)
 and, when GraphQL fails, with REST ``GET /repos/{owner}/{name}/commits/{sha}/pulls``. Every answer is
-stored (``storage.pulls``), so a rerun asks for nothing it already knows.
+stored (``storage.github``), so a rerun asks for nothing it already knows.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from ..errors import GitHubError, RateLimited
 from ..models import PullRequest
 
 if TYPE_CHECKING:
-    from ..storage.pulls import GitHubCache
+    from ..storage.github import GitHubCache
 
 BATCH = 100  # commits per GraphQL query (GitHub's node limit per connection is 100)
 SECONDARY_WAIT = 60.0  # GitHub: "wait at least one minute" when a secondary limit names no time

@@ -11,8 +11,9 @@
 
 ``Store`` is one face over modules split by concern, each a class over the shared ``core.StoreCore``
 (connection, lock, transactions, repositories): ``analyses.CommitStore`` (commits, analyses, claims),
-``runs.RunStore`` (runs, report snapshots), ``deliveries.DeliveryStore`` (deliveries) and
-``caches.CacheStore`` (what runs learnt: the LLM's structured-output mode). A new
+``runs.RunStore`` (runs, report snapshots), ``deliveries.DeliveryStore`` (deliveries),
+``caches.CacheStore`` (what runs learnt: the LLM's structured-output mode) and ``github.GitHubStore``
+(pull requests by commit, ETags of GitHub answers). A new
 table's methods go into the module of its concern (or a new one joined here), never into the core.
 """
 
@@ -21,8 +22,9 @@ from __future__ import annotations
 from .analyses import CommitStore
 from .caches import CacheStore
 from .deliveries import DeliveryStore
+from .github import GitHubStore
 from .runs import RunStore
 
 
-class Store(CommitStore, RunStore, DeliveryStore, CacheStore):
+class Store(CommitStore, RunStore, DeliveryStore, CacheStore, GitHubStore):
     """The commitwatch database. Open with ``Store.open(path)``; close with ``close()`` or ``with``."""

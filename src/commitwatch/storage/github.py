@@ -1,5 +1,8 @@
 """GitHub answers kept in the store: the pull request behind each commit, and ETags of GET requests.
 
+``GitHubStore`` (joined into ``Store``) holds the SQL; ``GitHubCache`` binds a store to one API root for
+the GitHub client:
+
     cache = GitHubCache(store, "https://api.github.com")
     known = cache.pulls("ai-dynamo/dynamo", shas)        # sha -> PullRequest | None, only the known ones
     cache.save_pulls("ai-dynamo/dynamo", {sha: pr_or_none, ...})
@@ -17,32 +20,28 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 from ..models import PullRequest
-from .db import Store
+from .core import CHUNK, StoreCore
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class GitHubCache:
-    """The pull request and ETag tables of one store, for one GitHub API root."""
+class GitHubStore(StoreCore):
+    """Pull requests by commit, and the ETags of GitHub GET answers."""
 
-    def __init__(self, store: Store, api: str) -> None:
-        self.store = store
-        self.api = api.rstrip("/")
-
-    def pulls(self, github: str, shas: Iterable[str]) -> dict[str, PullRequest | None]:
+    def stored_pulls(self, api: str, github: str, shas: Iterable[str]) -> dict[str, PullRequest | None]:
         """The stored answers for ``shas`` (absent: never asked; ``None``: no pull request)."""
         wanted = list(dict.fromkeys(shas))
         found: dict[str, PullRequest | None] = {}
-        with self.store._read() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+        with self._read() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
                 marks = ",".join("?" * len(chunk))
                 rows = conn.execute(
                     "SELECT sha, number, title, body, url, labels, author FROM pull_requests"
                     f" WHERE api = ? AND github = ? AND sha IN ({marks})",
-                    (self.api, github.lower(), *chunk),
+                    (api, github.lower(), *chunk),
                 ).fetchall()
                 for sha, number, title, body, url, labels, author in rows:
                     found[sha] = (
@@ -53,23 +52,23 @@ class GitHubCache:
                     )
         return found
 
-    def save_pulls(self, github: str, answers: Mapping[str, PullRequest | None]) -> None:
+    def save_pulls(self, api: str, github: str, answers: Mapping[str, PullRequest | None]) -> None:
         rows = [
-            (self.api, github.lower(), sha, pr.number if pr else None, pr.title if pr else None,
+            (api, github.lower(), sha, pr.number if pr else None, pr.title if pr else None,
              pr.body if pr else None, pr.url if pr else None, json.dumps(list(pr.labels) if pr else []),
              pr.author if pr else None, _now())
             for sha, pr in answers.items()
         ]
-        with self.store._write() as conn:
+        with self._write() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO pull_requests (api, github, sha, number, title, body, url, labels, author,"
                 " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
-    def etag(self, url: str) -> tuple[str, bytes] | None:
+    def http_etag(self, url: str) -> tuple[str, bytes] | None:
         """The ETag and body of the last 200 answer to GET ``url``."""
-        with self.store._read() as conn:
+        with self._read() as conn:
             row = conn.execute("SELECT etag, body FROM http_cache WHERE url = ?", (url,)).fetchone()
         if row is None:
             return None
@@ -78,13 +77,30 @@ class GitHubCache:
         except zlib.error:
             return None
 
-    def save_etag(self, url: str, etag: str, body: bytes) -> None:
-        with self.store._write() as conn:
+    def save_http_etag(self, url: str, etag: str, body: bytes) -> None:
+        with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO http_cache (url, etag, body, stored_at) VALUES (?, ?, ?, ?)",
                 (url, etag, zlib.compress(body), _now()),
             )
 
-    def forget_etag(self, url: str) -> None:
-        with self.store._write() as conn:
-            conn.execute("DELETE FROM http_cache WHERE url = ?", (url,))
+
+
+class GitHubCache:
+    """One store's GitHub tables for one API root: what ``sources.github`` reads and writes."""
+
+    def __init__(self, store: GitHubStore, api: str) -> None:
+        self.store = store
+        self.api = api.rstrip("/")
+
+    def pulls(self, github: str, shas: Iterable[str]) -> dict[str, PullRequest | None]:
+        return self.store.stored_pulls(self.api, github, shas)
+
+    def save_pulls(self, github: str, answers: Mapping[str, PullRequest | None]) -> None:
+        self.store.save_pulls(self.api, github, answers)
+
+    def etag(self, url: str) -> tuple[str, bytes] | None:
+        return self.store.http_etag(url)
+
+    def save_etag(self, url: str, etag: str, body: bytes) -> None:
+        self.store.save_http_etag(url, etag, body)

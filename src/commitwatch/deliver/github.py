@@ -156,8 +156,8 @@ def publish(
             outcome.failures.append(message + e.message)
             publisher.failed(item, e, run_id)
             continue
-        for done in outcome.done[-len(item.texts):]:
-            say(f"published {done.target} ({done.action})")
+        for one in done:
+            say(f"published {one.target} ({one.action})")
     if isinstance(publisher, _Files) and published and (changed or not publisher.index_current()):
         try:
             index = publisher.update_index([p.report for p in published], run_id)

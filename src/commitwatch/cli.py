@@ -418,6 +418,39 @@ def demo(
     _run(settings, request, allow_degraded=True)
 
 
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config file.")] = Path("commitwatch.toml"),
+) -> None:
+    """Write a commented starter config file (refuses to overwrite an existing one)."""
+    from .starter import write_starter
+
+    written = write_starter(path)
+    _say(f"wrote {written}: uncomment a [[repos]] entry, then run `commitwatch doctor --config {written}`")
+
+
+@app.command()
+def doctor(config: ConfigOpt = None) -> None:
+    """Check git, the config, the LLM, the GitHub token, the store and the output and publish targets.
+
+    Prints one line per check with what to fix; exits 0 when nothing failed (warnings allowed), else with
+    the worst failure's code: 2 for configuration, 3 for git or the network.
+    """
+    from .doctor import exit_code, run_checks
+
+    checks = []
+    out = Console(highlight=False, soft_wrap=True)
+    for check in run_checks(config):
+        out.print(check.line(), markup=False)
+        checks.append(check)
+    failed = sum(1 for c in checks if c.status == "fail")
+    warned = sum(1 for c in checks if c.status == "warn")
+    out.print(f"{len(checks)} checks: {failed} failed, {warned} warnings", markup=False)
+    code = exit_code(checks)
+    if code:
+        raise typer.Exit(code)
+
+
 def _print_error(error: CommitwatchError, prefix: str = "") -> None:
     from .term import clean
 

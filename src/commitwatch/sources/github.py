@@ -133,8 +133,9 @@ class GitHubClient:
     def url(self, path: str) -> str:
         return path if path.startswith(("https://", "http://")) else f"{self.api_url}/{path.lstrip('/')}"
 
-    def get(self, path: str, *, params: Mapping[str, Any] | None = None, conditional: bool = True) -> Answer:
-        return self.request("GET", path, params=params, conditional=conditional)
+    def get(self, path: str, *, params: Mapping[str, Any] | None = None, conditional: bool = True,
+            what: str | None = None) -> Answer:
+        return self.request("GET", path, params=params, conditional=conditional, what=what)
 
     def request(
         self,

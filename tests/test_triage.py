@@ -158,7 +158,7 @@ DYNAMO = [
           ("lib/llm/src/entrypoint/input/common.rs", 10, 4), ("lib/bindings/python/rust/llm/entrypoint.rs", 8, 12),
           ("lib/bindings/python/src/dynamo/_core.pyi", 2, 4), ("lib/bindings/c/src/lib.rs", 3, 6),
           ("docs/fault_tolerance/request_migration.md", 10, 14),
-          ("tests/fault_tolerance/migration/test_vllm.py", 20, 30)], T.REFACTOR, HIGH),
+          ("tests/fault_tolerance/migration/test_vllm.py", 20, 30)], T.FEATURE, HIGH),
     case("dynamo-6041-bytes", "fix: update bytes crate version to latest (#6041)",
          [("Cargo.lock", 2, 2), ("lib/bindings/python/Cargo.lock", 30, 2), ("lib/bindings/kvbm/Cargo.lock", 30, 2),
           ("lib/runtime/examples/Cargo.lock", 2, 2), ("Cargo.toml", 1, 1)], T.DEPS, LOW),
@@ -460,7 +460,7 @@ def test_chinese_messages_are_chinese() -> None:
         ("[Security] Harden loader", T.SECURITY, False),
         ("[Misc] Tidy the thing", T.CHORE, False),
         ("[Misc] Add helper", T.FEATURE, False),
-        ("[Breaking] Remove legacy flag", T.REFACTOR, True),
+        ("[Breaking] Remove legacy flag", T.FEATURE, True),
         ("[1/N] Refactor scheduler", T.REFACTOR, False),
         ("fix: [Bugfix] tags after the prefix", T.FIX, False),
         ("Add support for Gemma 3", T.FEATURE, False),
@@ -568,7 +568,7 @@ def test_dependency_bump_levels() -> None:
     secure = triage(make_commit("Bump serde from 1.0.1 to 1.0.2 (fixes CVE-2026-0001)", [("Cargo.lock", 2, 2)]))
     assert minor.importance is LOW
     assert major.importance is MEDIUM and major.score > minor.score
-    assert zero.score == major.score
+    assert minor.score < zero.score < major.score  # a 0.x minor bump may break, and often does not
     assert (secure.change_type, secure.importance) == (T.SECURITY, HIGH)
 
 

@@ -269,7 +269,8 @@ def enrich(settings: Settings, collected: Collected) -> Collected:
 
 
 def triage_commits(collected: Collected) -> Triaged:
-    return Triaged(collected, [(commit, triage(commit)) for commit in collected.commits])
+    project = collected.ref.name  # the project's own name is never a type word
+    return Triaged(collected, [(commit, triage(commit, project=project)) for commit in collected.commits])
 
 
 # --- stage 5: analyse (the shared pool; the store as cache) --------------------------------------------------

@@ -65,7 +65,11 @@ CI_DIRS = frozenset({".github", ".buildkite", ".circleci", ".gitlab", ".ci", "ci
 TEST_DIRS = frozenset({
     "tests", "test", "testing", "__tests__", "spec", "specs", "testdata", "test_data", "test-data", "e2e",
     "benchmarks", "benchmark", "bench", "benches", "integration_tests", "unittests", "unit_tests",
+    "mdtest", "mdtests", "fixtures", "__fixtures__", "snapshots", "test_utils", "test-utils", "testutils",
+    "test_cases", "pytests", "ui_tests", "regression_tests",
 })  # fmt: skip
+# Source files that only declare an interface (a docstring change there is documentation).
+STUB_SUFFIXES = (".pyi", ".d.ts", ".d.mts", ".d.cts")
 _TEST_NAME_RE = re.compile(
     r"^(?:test_.+\.pyx?|.+_tests?\.(?:py|go|rs|c|cc|cpp|cu|h|hpp|rb|exs)|conftest\.py"
     r"|.+\.(?:test|spec)\.[cm]?[jt]sx?|.+_spec\.rb)$"
@@ -293,6 +297,8 @@ class FileSummary:
     has_vendored: bool = False
     has_ci: bool = False
     only_dependency_files: bool = False  # manifests, lockfiles, vendored trees
+    stub_only: bool = False  # every source file is a stub (``.pyi``, ``.d.ts``)
+    comment_only: bool = False  # source changed, and its patches change comments and docstrings only
     composition: ChangeType | None = None  # the type of a docs/tests/CI/build/config-only change
     composition_key: str | None = None
 
@@ -343,6 +349,9 @@ def summarise_files(files: Sequence[FileChange]) -> FileSummary:
         elif category not in (C.LOCKFILE, C.VENDORED):
             dependency_only = False
     summary.only_dependency_files = dependency_only
+    sources = [f for f, category in zip(files, categories, strict=True) if category is C.SOURCE]
+    summary.stub_only = bool(sources) and all(f.path.lower().endswith(STUB_SUFFIXES) for f in sources)
+    summary.comment_only = bool(sources) and all(f.patch is not None and prose_only(f.patch) for f in sources)
     summary.source_areas = sorted(area_lines, key=lambda a: (-area_lines[a], a))
     present = frozenset(categories)
     for allowed, kind, key in COMPOSITIONS:
@@ -350,3 +359,33 @@ def summarise_files(files: Sequence[FileChange]) -> FileSummary:
             summary.composition, summary.composition_key = kind, key
             break
     return summary
+
+
+# Lines that are comments or docstring prose in most languages.
+_COMMENT_RE = re.compile(r"""^\s*(?:#|//|/\*|\*|--|;|<!--|\"\"\"|\'\'\'|r\"\"\")""")
+_CODE_RE = re.compile(r"[=;{}]|\b(?:def|class|import|return|fn|let|pub|func|const|var|struct|impl|if|for|while)\b|\w\(")
+PROSE_SCAN_LIMIT = 200_000  # characters of one patch read; a longer patch is not comment-only
+
+
+def prose_only(patch: str) -> bool:
+    """Whether a unified diff changes only comments, docstrings and blank lines (a cheap reading: a
+    changed line counts as prose when it is a comment, or has no code in it while a docstring is open)."""
+    if len(patch) > PROSE_SCAN_LIMIT:
+        return False
+    changed = 0
+    in_docstring = False
+    for line in patch.splitlines():
+        if line.startswith(("+++", "---", "diff --git", "@@", "index ", "new file", "deleted file", "similarity")):
+            in_docstring = False if line.startswith("@@") else in_docstring
+            continue
+        text = line[1:]
+        quotes = text.count('"""') + text.count("'''")
+        if line[:1] in "+-":
+            changed += 1
+            stripped = text.strip()
+            prose = not stripped or _COMMENT_RE.match(text) is not None or (in_docstring and not _CODE_RE.search(text))
+            if not prose and not (quotes and not _CODE_RE.search(text.replace('"""', "").replace("'''", ""))):
+                return False
+        if quotes % 2:
+            in_docstring = not in_docstring
+    return changed > 0

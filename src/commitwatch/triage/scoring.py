@@ -4,29 +4,47 @@ and the score (with its reasons) that gives the importance. See the package docs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from commitwatch.models import ChangeType, Commit, Importance, Reason, Triage
 from commitwatch.triage.files import OVERRULING, TOP_DIRS_LIMIT, FileSummary, dir_stats, summarise_files
 from commitwatch.triage.titles import (
+    ADVISORY_RE,
+    BODY_ADVISORY_RE,
     BODY_REVERT_RE,
+    BREAKING_BODY_RE,
     BREAKING_CHECKBOX_RE,
     BREAKING_FOOTER_RE,
     BREAKING_LABELS,
     BREAKING_TITLE_RE,
     CORE_DEPENDENCIES,
+    DEFAULT_CHANGE_RE,
+    DOCUMENT_RE,
+    INTERFACE_BREAKING_RE,
+    INTERFACE_CHANGE_RE,
     LABEL_TYPES,
+    LEADING_FORMAT_RE,
     LOWERING_LABELS,
+    MERGE_REQUEST_RE,
+    OBJECT_RE,
+    PERF_PHRASE_RE,
+    PR_MERGE_RE,
     RAISING_LABELS,
     RELEASE_RE,
     SCOPE_TYPES,
-    SECURITY_ID_RE,
+    SECURITY_CONTEXT_RE,
     SECURITY_RE,
+    SECURITY_VERB_RE,
     SEVERE_RE,
-    STYLE_WORD_RE,
+    STYLE_RE,
+    SUBTREE_RE,
+    SYNC_UPSTREAM_RE,
     TAG_DEFAULT_TYPES,
     TAG_RULES,
+    TOOL_NAMES,
+    TOOLCHAINS,
     TRIVIAL_RE,
     WORD_RE,
     Title,
@@ -36,7 +54,9 @@ from commitwatch.triage.titles import (
     label_key,
     normalise_tag,
     parse_title,
+    project_name,
     tag_type,
+    word_text,
 )
 
 T = ChangeType
@@ -50,6 +70,8 @@ MEDIUM_THRESHOLD = 35
 REASON_KEYS: dict[str, tuple[str, ...]] = {
     # what decided the type
     "merge_commit": ("parents",),
+    "pr_merge": ("number",),
+    "subtree_sync": (),
     "revert": ("reverted",),
     "reland": ("original",),
     "security_word": ("word",),
@@ -61,12 +83,17 @@ REASON_KEYS: dict[str, tuple[str, ...]] = {
     "bracket_tags": ("tags", "type"),
     "pr_label": ("label", "type"),
     "title_word": ("word", "type"),
+    "object_type": ("noun", "type"),
+    "interface_change": ("change", "type"),
+    "default_change": ("change",),
+    "security_context": ("verb", "word"),
     "only_docs": ("files",),
     "only_tests": ("files",),
     "only_ci": ("files",),
     "only_build": ("files",),
     "only_config": ("files",),
     "only_generated": ("files",),
+    "only_comments": ("files",),
     "no_type_signal": (),
     "no_files": (),
     # signals from the title, body, labels and author
@@ -96,8 +123,8 @@ REASON_KEYS: dict[str, tuple[str, ...]] = {
 TYPE_WEIGHTS: dict[ChangeType, int] = {
     T.FEATURE: 10,
     T.FIX: 8,
-    T.PERF: 10,
-    T.REFACTOR: 2,
+    T.PERF: 8,
+    T.REFACTOR: -2,
     T.SECURITY: 35,
     T.REVERT: 12,
     T.DOCS: -12,
@@ -124,16 +151,24 @@ CORE_PATH_WEIGHT = 8
 CORE_MIN_LINES = 20
 API_FILE_WEIGHT = 8
 BREAKING_WEIGHT = 25
-SEVERE_BUG_WEIGHT = 14
+SEVERE_BUG_WEIGHT = 20
 TRIVIAL_WORD_WEIGHT = -8
 NO_SOURCE_WEIGHT = -3
 SECURITY_IN_DOCS_WEIGHT = 8
 MAJOR_BUMP_WEIGHT = 14
+# A minor bump of a 0.x dependency may break, and often does not.
+ZERO_MINOR_BUMP_WEIGHT = 7
 CORE_DEPENDENCY_WEIGHT = 16
 DEPENDENCY_WITH_CODE_WEIGHT = 10
 MANY_DEPENDENCIES_WEIGHT = 8
 MANY_DEPENDENCIES_LINES = 40
 RELAND_WEIGHT = 4
+# A style change is mechanical however many lines it touches: its size weighs at most this much.
+STYLE_SIZE_CAP = 6
+# A refactor moves code around: its size says less than a feature's.
+REFACTOR_SIZE_CAP = 12
+# A new default changes the behaviour for everyone who never set the option.
+DEFAULT_CHANGE_WEIGHT = 18
 LABEL_RAISE_WEIGHT = 10
 LABEL_LOWER_WEIGHT = -8
 # A docs/tests/CI-only change whose type stays something else (a revert, a dependency bump) weighs less.
@@ -210,25 +245,60 @@ class _Context:
     labels: list[tuple[str, str]]  # (full, short): "type: bug" -> ("type: bug", "bug")
     bot: bool
     dependency_bot: bool
+    project: str = ""  # the project's own name, lower case ("ruff"); never a type or security word
+    words: str = ""  # the title's text as the word rules read it (see ``word_text``)
+    body: str = ""  # the body the rules read: the first 20,000 characters, unchecked checklist lines left out
+    project_is_tool: bool = False  # the project is a linter or formatter ("ruff", "black")
+    sync_merge: bool = False  # a merge of another branch: its first-parent diff is not its own work
     decision: _Decision = field(default_factory=_Decision)
 
     @property
     def scope_type(self) -> ChangeType | None:
         return SCOPE_TYPES.get(self.title.scope.lower()) if self.title.scope else None
 
+    def retitle(self, title: Title) -> None:
+        self.title = title
+        self.words = word_text(title.text, self.project)
+
+
+_UNCHECKED_RE = re.compile(r"^\s*[-*]\s*\[ \].*$", re.MULTILINE)
 
 # Each step reads the context and records type decisions and signals.
 
 
+def _names_only(ctx: _Context) -> bool:
+    """ "sync : ggml": a sync scope whose text is nothing but the name of what was synced."""
+    return ctx.title.scope.lower() == "sync" and len(ctx.title.text.split()) == 1
+
+
 def _history_step(ctx: _Context) -> None:
-    commit, title, decision = ctx.commit, ctx.title, ctx.decision
+    commit, decision = ctx.commit, ctx.decision
     if commit.is_merge:
-        decision.decide(T.MERGE, "merge_commit", parents=len(commit.parents))
+        number = PR_MERGE_RE.match(commit.subject)
+        request = MERGE_REQUEST_RE.search(ctx.body)
+        inner = next((line.strip() for line in commit.body.splitlines() if line.strip()), "")
+        if (
+            (number or request)
+            and inner
+            and not MERGE_REQUEST_RE.match(inner)
+            and not inner.lower().startswith("merge ")
+        ):
+            # a pull request's merge: typed by the PR title, rated by its first-parent diff
+            ctx.retitle(parse_title(inner))
+            shown = number.group("number") if number else request.group(0).rsplit("!", 1)[-1] if request else "?"
+            decision.signal("pr_merge", 0, number=shown)
+        else:
+            ctx.sync_merge = True
+            decision.decide(T.MERGE, "merge_commit", parents=len(commit.parents))
+    elif SUBTREE_RE.match(commit.subject) or SYNC_UPSTREAM_RE.match(ctx.words) or _names_only(ctx):
+        ctx.sync_merge = True  # "Squashed 'vendor/x/' changes", "ggml : sync with upstream", "sync : ggml"
+        decision.decide(T.CHORE, "subtree_sync")
+    title = ctx.title
     reverted = (
         title.reverted is not None
         or title.conventional is T.REVERT
         or tag_type(title.tags)[0] is T.REVERT
-        or bool(BODY_REVERT_RE.search(commit.body[:20000]))
+        or bool(BODY_REVERT_RE.search(ctx.body))
     )
     if reverted:
         decision.decide(T.REVERT, "revert", reverted=(title.reverted or title.text)[:100])
@@ -237,31 +307,54 @@ def _history_step(ctx: _Context) -> None:
 
 
 def _security_step(ctx: _Context) -> None:
-    match = SECURITY_RE.search(ctx.commit.subject) or SECURITY_ID_RE.search(ctx.commit.body[:20000])
+    decision = ctx.decision
+    if decision.change_type in (T.REVERT, T.MERGE):  # a revert's words are the original's
+        return
+    match = (
+        SECURITY_RE.search(ctx.words)
+        or ADVISORY_RE.search(word_text(ctx.commit.subject, ctx.project))
+        or BODY_ADVISORY_RE.search(ctx.body)
+    )
     word = match.group(0) if match else next((full for full, short in ctx.labels if short == "security"), None)
+    if word is None and (verb := SECURITY_VERB_RE.match(ctx.words)) and (why := SECURITY_CONTEXT_RE.search(ctx.body)):
+        # "Reject symlinks that escape the cache" with "an attacker can ..." in the body
+        if ctx.files.composition not in OVERRULING:
+            decision.decide(T.SECURITY, "security_context", verb=verb.group(0).strip(), word=why.group(0))
+        return
     if word is None:
         return
     if ctx.files.composition is T.DOCS:  # a security policy or advisory page: still docs
-        ctx.decision.signal("security_word", SECURITY_IN_DOCS_WEIGHT, word=word)
+        decision.signal("security_word", SECURITY_IN_DOCS_WEIGHT, word=word)
     else:
-        ctx.decision.decide(T.SECURITY, "security_word", word=word)
+        decision.decide(T.SECURITY, "security_word", word=word)
 
 
 def _dependency_step(ctx: _Context) -> None:
     files, decision = ctx.files, ctx.decision
-    if release := RELEASE_RE.match(ctx.title.text.strip()):
+    text = ctx.title.text.strip()
+    if release := RELEASE_RE.match(ctx.words):
         decision.decide(T.CHORE, "release_bump", version=next((v for v in release.groups() if v), "?"))
         return
     scope_deps = ctx.scope_type is T.DEPS
-    named = dependency_named(ctx.title.text)
+    if ctx.title.conventional in (T.CI, T.DOCS, T.TEST) and not scope_deps:
+        return  # "ci: bump golangci-lint to v2": the author says what kind of change it is
+    named = dependency_named(text)
+    if named and ctx.project and named[0].lower() in (ctx.project, f"{ctx.project}-cli", f"py-{ctx.project}"):
+        decision.decide(T.CHORE, "release_bump", version=named[2] or "?")  # "Bump uv to 0.5.0" in uv
+        return
     # Manifests, lockfiles, vendored trees and CI workflows (which pin actions and tools) hold versions.
     evidence = files.manifest_lines > 0 or files.has_lockfile or files.has_vendored or files.has_ci
     evidence = evidence or not files.count
+    if named and named[0].lower() in TOOLCHAINS:
+        decision.decide(T.BUILD, "dependency_bump", name=named[0])  # "Update the Go version to 1.24"
+        return
     if named and (evidence or ctx.dependency_bot or scope_deps):
         name, old, new = named
         decision.decide(T.DEPS, "dependency_bump", name=name)
         if old and new and is_major_bump(old, new):
-            decision.signal("major_version_bump", MAJOR_BUMP_WEIGHT, name=name, old=old, new=new)
+            zero = old.lstrip("v").startswith("0.") and new.lstrip("v").startswith("0.")
+            weight = ZERO_MINOR_BUMP_WEIGHT if zero else MAJOR_BUMP_WEIGHT
+            decision.signal("major_version_bump", weight, name=name, old=old, new=new)
         if name.lower().rsplit("/", 1)[-1] in CORE_DEPENDENCIES:
             decision.signal("core_dependency", CORE_DEPENDENCY_WEIGHT, name=name)
     elif files.only_dependency_files and (files.has_lockfile or ctx.dependency_bot or scope_deps):
@@ -277,13 +370,13 @@ def _title_step(ctx: _Context) -> None:
             decision.explained.append(_r("conventional_type", 0, prefix=title.prefix, type=title.conventional.value))
         else:
             decision.decide(title.conventional, "conventional_type", prefix=title.prefix, type=title.conventional.value)
-        if title.bang:
+        if title.bang and decision.change_type is not T.REVERT:
             decision.mark_breaking(f"{title.prefix}:")
     kind, tag = tag_type(title.tags)
     if kind is not None:
         decision.decide(kind, "bracket_tags", tags=f"[{tag}]", type=kind.value)
     marks = [(tag, f"[{tag}]") for tag in title.tags]
-    if title.scope:  # "feat(kernel):" weighs like "[Kernel]"
+    if title.scope and title.scope not in title.tags:  # "feat(kernel):" weighs like "[Kernel]"
         marks.append((title.scope, f"({title.scope})"))
     for raw, shown in marks:
         rule = TAG_RULES.get(normalise_tag(raw))
@@ -291,7 +384,7 @@ def _title_step(ctx: _Context) -> None:
             continue
         if rule.weight and decision.change_type is not T.REVERT:  # a revert's tags are the original's
             decision.signal("tag_raises" if rule.weight > 0 else "tag_lowers", rule.weight, tag=shown)
-        if rule.breaking:
+        if rule.breaking and decision.change_type is not T.REVERT:
             decision.mark_breaking(shown)
 
 
@@ -309,16 +402,84 @@ def _label_step(ctx: _Context) -> None:
             decision.signal("label_lowers", LABEL_LOWER_WEIGHT, label=full)
 
 
+def _object_fits(ctx: _Context, kind: ChangeType, noun: str) -> bool:
+    """Whether the files allow the type the title's object names: docs with no source changed (or only
+    stubs, or only comments), tests with no source changed; comments always."""
+    files = ctx.files
+    if kind is T.CHORE or (kind is T.DOCS and re.search(r"comment|docstring", noun, re.IGNORECASE)):
+        return True
+    if kind is T.DOCS:
+        return not files.source_files or files.stub_only or files.comment_only
+    return not files.source_files
+
+
+def _style_match(ctx: _Context) -> re.Match[str] | None:
+    """A lint or format word or tool in the title, unless it is the project's own product."""
+    if ctx.project_is_tool:  # in a linter, "lint" and "format" are what the project makes
+        tools = (m for m in STYLE_RE.finditer(ctx.words) if m.group(0).lower() in TOOL_NAMES)
+        return LEADING_FORMAT_RE.match(ctx.words) or next((m for m in tools if m.group(0).lower() != ctx.project), None)
+    return STYLE_RE.search(ctx.words) or LEADING_FORMAT_RE.match(ctx.words)
+
+
 def _word_step(ctx: _Context) -> None:
-    decision = ctx.decision
-    word = STYLE_WORD_RE.search(ctx.title.text) or WORD_RE.search(ctx.title.text)
-    if word and word.lastgroup:
+    decision, text = ctx.decision, ctx.words
+    word = WORD_RE.search(text)
+    style = _style_match(ctx)
+    # "fix lint", "Fix 1.95.0 Clippy", "run ruff", "chore: fix clippy lints": the style noun says more
+    # than the verb (or a chore/fix/refactor prefix); "Add a lint" does not
+    styled = style is not None and (
+        word is None or word.lastgroup not in ("FEATURE", "PERF") or style.start() < word.start()
+    )
+    if decision.change_type in (T.CHORE, T.FIX, T.REFACTOR) and styled and decision.deciding is not None:
+        if decision.deciding.key in ("conventional_type", "bracket_tags") and style is not None:
+            decision.overrule(T.STYLE, "title_word", word=style.group(0), type=T.STYLE.value)
+        return
+    if decision.change_type is not None:
+        return
+    if (found := OBJECT_RE.match(text) or DOCUMENT_RE.match(text)) and found.lastgroup:
+        kind = ChangeType[found.lastgroup]
+        if _object_fits(ctx, kind, found.group(found.lastgroup)):
+            decision.decide(kind, "object_type", noun=found.group(found.lastgroup), type=kind.value)
+            return
+    if styled and style is not None:
+        decision.decide(T.STYLE, "title_word", word=style.group(0), type=T.STYLE.value)
+        return
+    perf = PERF_PHRASE_RE.search(text)
+    # "Add a fast path", "Avoid redundant stat calls": a performance change, unless a fix is named first
+    if perf and (word is None or word.lastgroup != "FIX" or word.start() >= perf.start()):
+        decision.decide(T.PERF, "title_word", word=perf.group(0), type=T.PERF.value)
+    elif word and word.lastgroup:
         kind = ChangeType[word.lastgroup]
         decision.decide(kind, "title_word", word=word.group(0), type=kind.value)
+    elif ctx.scope_type is not None:  # "scripts : update ..."
+        decision.decide(ctx.scope_type, "scope_type", scope=ctx.title.scope, type=ctx.scope_type.value)
     for tag in ctx.title.tags:  # "[Misc] ..." with no verb we know
         if (default := TAG_DEFAULT_TYPES.get(normalise_tag(tag))) is not None:
             decision.decide(default, "bracket_tags", tags=f"[{tag}]", type=default.value)
             break
+
+
+# Types an interface change is never ("Remove --foo" is not a refactor).
+_NOT_INTERFACE_TYPES = frozenset({T.REFACTOR, T.STYLE, T.CHORE, T.OTHER})
+
+
+def _interface_step(ctx: _Context) -> None:
+    decision, text = ctx.decision, ctx.title.text
+    if decision.change_type in (T.REVERT, T.MERGE, T.DEPS, T.SECURITY):
+        return
+    breaking = INTERFACE_BREAKING_RE.search(text)
+    change = breaking or INTERFACE_CHANGE_RE.search(text)
+    if change is None:
+        return
+    shown = " ".join(change.group(0).split())[:80]
+    if decision.change_type is None:
+        decision.decide(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
+    elif decision.change_type in _NOT_INTERFACE_TYPES:
+        decision.overrule(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
+    if breaking is not None:
+        decision.mark_breaking(shown)
+    elif default := DEFAULT_CHANGE_RE.search(text):
+        decision.signal("default_change", DEFAULT_CHANGE_WEIGHT, change=" ".join(default.group(0).split())[:80])
 
 
 def _files_step(ctx: _Context) -> None:
@@ -326,14 +487,20 @@ def _files_step(ctx: _Context) -> None:
     if not files.count:
         decision.signal("no_files", 0)
     kind, key = files.composition, files.composition_key
+    if kind is None and files.comment_only and decision.change_type in CODE_TYPES:
+        kind, key = T.DOCS, "only_comments"  # the patch changes comments and docstrings only
     if kind is not None and key is not None:
         current = decision.change_type
         if current is None:
             decision.decide(kind, key, files=files.count)
-        elif kind in OVERRULING and current in CODE_TYPES and current is not kind:
+        elif (
+            kind in OVERRULING
+            and (current in CODE_TYPES or (kind is T.TEST and current is T.CI))
+            and current is not kind
+        ):
             decision.overrule(kind, key, files=files.count)
-        elif kind in OVERRULING and current is not kind:  # a revert or a bump of docs only: weighs less
-            decision.signal(key, COMPOSITION_PENALTY[kind], files=files.count)
+        elif kind in OVERRULING and current is not kind and current is not T.MERGE:
+            decision.signal(key, COMPOSITION_PENALTY[kind], files=files.count)  # a revert of docs only weighs less
         else:
             decision.explained.append(_r(key, 0, files=files.count))
     if decision.change_type is None:
@@ -341,27 +508,36 @@ def _files_step(ctx: _Context) -> None:
 
 
 def _breaking_step(ctx: _Context) -> None:
-    decision, body = ctx.decision, ctx.commit.body[:20000]
-    if match := BREAKING_TITLE_RE.search(ctx.commit.subject):
+    decision, body = ctx.decision, ctx.body
+    if decision.change_type is T.REVERT:  # the markers are the reverted change's
+        decision.breaking = None
+        return
+    if match := BREAKING_TITLE_RE.search(ctx.title.text):
         decision.mark_breaking(match.group(0))
     if match := BREAKING_FOOTER_RE.search(body):
         decision.mark_breaking(match.group(0).split(":")[0].strip() + ":")
     if BREAKING_CHECKBOX_RE.search(body):
         decision.mark_breaking("[x] Breaking change")
+    if match := BREAKING_BODY_RE.search(body):
+        decision.mark_breaking(match.group(0))
     if decision.breaking is not None:
         decision.signal("breaking", BREAKING_WEIGHT, marker=decision.breaking)
 
 
 def _wording_step(ctx: _Context) -> None:
     decision, kind = ctx.decision, ctx.decision.change_type
-    if kind in BEHAVIOUR_TYPES and kind is not T.SECURITY and (severe := SEVERE_RE.search(ctx.title.text)):
+    trivial = TRIVIAL_RE.search(ctx.words) if kind in CODE_TYPES else None
+    # severity words count in a fix's own title only ("Fix deadlock in ...", not "Ignore nans in ...")
+    if kind is T.FIX and trivial is None and (severe := SEVERE_RE.search(ctx.words)):
         decision.signal("severe_bug", SEVERE_BUG_WEIGHT, word=severe.group(0))
-    if kind in CODE_TYPES and (trivial := TRIVIAL_RE.search(ctx.title.text)):
+    if trivial is not None:
         decision.signal("trivial_word", TRIVIAL_WORD_WEIGHT, word=trivial.group(0))
 
 
 def _size_step(ctx: _Context) -> None:
     files, decision, kind = ctx.files, ctx.decision, ctx.decision.change_type
+    if ctx.sync_merge:  # another branch's work, reported where it was committed
+        return
     if kind is T.DEPS:
         if files.source_files:
             decision.signal("dependency_with_code", DEPENDENCY_WITH_CODE_WEIGHT, files=files.source_files)
@@ -369,9 +545,13 @@ def _size_step(ctx: _Context) -> None:
             decision.signal("many_dependencies", MANY_DEPENDENCIES_WEIGHT, lines=files.manifest_lines)
     if files.source_files:
         weight = _bucket(files.source_lines, SOURCE_LINE_WEIGHTS)
+        if kind is T.STYLE:
+            weight = min(weight, STYLE_SIZE_CAP)
+        elif kind is T.REFACTOR:
+            weight = min(weight, REFACTOR_SIZE_CAP)
         decision.signal("source_lines", weight, lines=files.source_lines, files=files.source_files)
         spread = _bucket(len(files.source_areas), SPREAD_WEIGHTS)
-        if spread and files.source_lines >= SPREAD_MIN_LINES:
+        if spread and files.source_lines >= SPREAD_MIN_LINES and kind is not T.STYLE:
             areas = ", ".join(files.source_areas[:3])
             decision.signal("source_spread", spread, count=len(files.source_areas), areas=areas)
         core_enough = files.core_lines >= min(CORE_MIN_LINES, files.source_lines)
@@ -392,6 +572,7 @@ _STEPS = (
     _title_step,
     _label_step,
     _word_step,
+    _interface_step,
     _files_step,
     _breaking_step,
     _wording_step,
@@ -399,10 +580,11 @@ _STEPS = (
 )
 
 
-def triage(commit: Commit, labels: Sequence[str] = ()) -> Triage:
+def triage(commit: Commit, labels: Sequence[str] = (), *, project: str = "") -> Triage:
     """Classify one commit: change type, importance, score, reasons, file categories and top dirs.
 
-    ``labels`` are the pull request's labels when known. Pure and deterministic.
+    ``labels`` are the pull request's labels when known; ``project`` is the repository's name
+    ("astral-sh/ruff" or "ruff"), whose words never type a commit. Pure and deterministic.
     """
     files = summarise_files(commit.files)
     bot, dependency_bot = bot_kind(commit.author.name, commit.author.email)
@@ -413,7 +595,11 @@ def triage(commit: Commit, labels: Sequence[str] = ()) -> Triage:
         labels=[label_key(label) for label in labels if label.strip()],
         bot=bot,
         dependency_bot=dependency_bot,
+        project=project_name(project),
+        project_is_tool=project_name(project) in TOOL_NAMES,
+        body=_UNCHECKED_RE.sub("", commit.body[:20000]),
     )
+    ctx.retitle(ctx.title)
     if bot:
         ctx.decision.signal("bot_author", 0, author=commit.author.name or commit.author.email)
     for step in _STEPS:

@@ -78,10 +78,24 @@ WORD_TYPES: tuple[tuple[ChangeType, str], ...] = tuple(
     (ChangeType(row["type"]), _alternatives(row["words"])) for row in _WORDS["title_words"]
 )
 
-WORD_RE = re.compile("|".join(rf"(?P<{kind.name}>\b(?:{pattern})\b)" for kind, pattern in WORD_TYPES), re.IGNORECASE)
+# Style words are read by STYLE_RE (below), with the lint and format tools.
+WORD_RE = re.compile(
+    "|".join(rf"(?P<{kind.name}>\b(?:{pattern})\b)" for kind, pattern in WORD_TYPES if kind is not T.STYLE),
+    re.IGNORECASE,
+)
 
-# "fix lint", "fix formatting": the noun says more than the verb.
-STYLE_WORD_RE = re.compile(rf"(?P<STYLE>\b(?:{dict(WORD_TYPES)[T.STYLE]})\b)", re.IGNORECASE)
+
+PERF_PHRASE_RE = re.compile(
+    r"\b(?:reduc(?:e[sd]?|ing)\s+(?:\w+\s+){0,2}?(?:allocations?|contention|overhead|latency|memory(?: usage)?|copies|"
+    r"copying|cpu usage|syscalls?|round[- ]trips?)"
+    r"|avoid(?:s|ing)?\s+(?:\w+\s+)?(?:redundant|unnecessary|extra|repeated|needless|superfluous)"
+    r"|fast(?:er)?[- ]paths?|fus(?:e|es|ing)\b|fused\s+(?:[\w+-]+\s+){0,4}kernels?|"
+    r"speed(?:s|ing)?[ -]?up|faster|optimi[sz]\w*|"
+    r"accelerat\w+|paralleli[sz]\w*|vectori[sz]\w*|zero[- ]copy)\b",
+    re.IGNORECASE,
+)
+# "kubelet: ...", "model : add ...", "Ruff formatter: ...", "KEP-4639: ...": an area, not a type.
+SCOPE_PREFIX_RE = re.compile(r"^(?P<scope>[\w./@-]+(?:[ ,/][\w./@-]+)?)\s?:\s+")
 
 TAGS_RE = re.compile(r"\s*\[([^\[\]]{1,40})\]\s*")
 CONVENTIONAL_RE = re.compile(r"(?P<type>[A-Za-z]+)\s*(?:\((?P<scope>[^()]{0,60})\))?\s*(?P<bang>!)?\s*:\s*")
@@ -90,11 +104,75 @@ PR_SUFFIX_RE = re.compile(r"\s*\(#\d+\)\s*$")
 
 SECURITY_PATTERNS: tuple[str, ...] = tuple(_WORDS["patterns"]["security"])
 SECURITY_RE = re.compile(r"\b(?:" + "|".join(SECURITY_PATTERNS) + r")\b", re.IGNORECASE)
-# In a body only precise identifiers count: PR templates mention "security" in passing.
-SECURITY_ID_RE = re.compile(r"\b(?:CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|RUSTSEC-\d{4}-\d{4})\b", re.I)
 
 SEVERE_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['severe'])})\b", re.IGNORECASE)
 TRIVIAL_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['trivial'])})\b", re.IGNORECASE)
+
+_P = _WORDS["patterns"]
+# Lint/format tools, and the style words and tools read together ("fix lint", "Fix 1.95.0 Clippy").
+TOOL_NAMES: tuple[str, ...] = tuple(_P["tools"])
+_STYLE_WORDS = _alternatives([dict(WORD_TYPES)[T.STYLE], *TOOL_NAMES])
+STYLE_RE = re.compile(
+    rf"(?<![\w-])(?:{_STYLE_WORDS})(?![\w-])(?!\s+(?:{_alternatives(_P['style_products'])})\b)", re.IGNORECASE
+)
+# "Format the benchmark script", "Reformat ...": a style change when the title starts with it.
+LEADING_FORMAT_RE = re.compile(r"^\W*(?:re)?format(?:s|ted|ting)?\b(?!\s+(?:strings?|specifiers?|options?)\b)", re.I)
+SECURITY_VERB_RE = re.compile(rf"^\W*(?:{_alternatives(_P['security_verbs'])})\b", re.IGNORECASE)
+SECURITY_CONTEXT_RE = re.compile(rf"\b(?:{_alternatives(_P['security_context'])})\b", re.IGNORECASE)
+# Advisory ids, and advisory databases named without one; never part of a longer identifier.
+ADVISORY_RE = re.compile(
+    rf"(?<![\w/.-])(?:CVE-\d{{4}}-\d{{4,}}|GHSA(?:-[0-9a-z]{{4}}){{3}}|RUSTSEC-\d{{4}}-\d{{4}}|PYSEC-\d{{4}}-\d+"
+    rf"|(?:{_alternatives(_P['advisory_names'])})s?)(?![\w/-])",
+    re.IGNORECASE,
+)
+# In a body: advisory ids and database names only (PR templates mention "security" in passing).
+BODY_ADVISORY_RE = re.compile(
+    r"(?<![\w/.-])(?:CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|RUSTSEC-\d{4}-\d{4}|PYSEC-\d{4}-\d+"
+    r"|(?:CVE|GHSA|RUSTSEC|PYSEC)s?)(?![\w/-])"
+)
+BREAKING_BODY_RE = re.compile(rf"\b(?:{_alternatives(_P['breaking_body'])})\b", re.IGNORECASE)
+
+_I = _WORDS["interfaces"]
+# The interface noun ends the object ("Remove the --foo flag from ...", not "Move sampling params validation").
+_IFACE_END = r"(?=\s*$|\s*[,.;:()]|\s+(?:from|to|into|in|and|for|of|on|with|as|that|which|since|because|instead|now)\b)"
+_IFACE_TOKENS = _alternatives(_I["tokens"])
+_IFACE_NOUNS = _alternatives(_I["nouns"])
+_IFACE_OBJECT = rf"(?:(?:{_IFACE_NOUNS})|(?:{_IFACE_TOKENS})(?:\s+(?:{_IFACE_NOUNS}))?){_IFACE_END}"
+_IFACE_GAP = r"(?:\s+(?!(?:from|into|in|and|with)\b)[^\s]+){0,4}?\s+"
+_BREAKING_VERBS = _alternatives(_I["breaking_verbs"])
+# "Remove the --foo flag", "Rename VLLM_X to VLLM_Y", "Remove the deprecated `X`", "Rename `A::b` to ...",
+# "Move --limit from the backend to the frontend": something users call or set goes away.
+INTERFACE_BREAKING_RE = re.compile(
+    rf"\b(?:(?:{_BREAKING_VERBS})\b{_IFACE_GAP}{_IFACE_OBJECT}"
+    rf"|(?:{_BREAKING_VERBS})\s+(?:the\s+|all\s+)?(?:now[- ])?deprecated\b"
+    rf"|renam(?:e[sd]?|ing)\s+(?:the\s+)?`[^`]+`"
+    rf"|(?:{_alternatives(_I['moving_verbs'])})\b{_IFACE_GAP}(?:{_IFACE_TOKENS})(?:\s+(?:{_IFACE_NOUNS}))?{_IFACE_END})",
+    re.IGNORECASE,
+)
+# "Change the default of X", "Use async scheduling by default", "Deprecate X": not breaking, still not a refactor.
+INTERFACE_CHANGE_RE = re.compile(
+    rf"\b(?:{_alternatives(_I['default_changes'])})\b|(?:{_alternatives(_I['deprecations'])})\b", re.IGNORECASE
+)
+DEFAULT_CHANGE_RE = re.compile(rf"\b(?:{_alternatives(_I['default_changes'])})\b", re.IGNORECASE)
+
+_O = _WORDS["objects"]
+_OBJECT_GAP = r"(?:(?!(?:for|to|in|of|on|with|support|and|from|when|if)\b)[\w./`'()-]+\s+){0,3}?"
+DOCUMENT_RE = re.compile(r"^\W*(?P<DOCS>document(?:s|ed|ing)?)\b", re.IGNORECASE)  # "document the cancel safety"
+OBJECT_RE = re.compile(
+    rf"^\W*(?:{_alternatives(_O['verbs'])})\s+{_OBJECT_GAP}"
+    rf"(?:(?P<DOCS>{_alternatives(_O['docs'])})|(?P<TEST>{_alternatives(_O['test'])})|(?P<CHORE>{_alternatives(_O['chore'])}))\b",
+    re.IGNORECASE,
+)
+
+# Merges: a pull request's merge commit (typed by the PR title in its body) and syncs of other branches.
+PR_MERGE_RE = re.compile(r"^Merge (?:pull request|PR) #(?P<number>\d+)\b", re.IGNORECASE)
+MERGE_REQUEST_RE = re.compile(r"^See merge request \S*!\d+", re.IGNORECASE | re.MULTILINE)
+SYNC_UPSTREAM_RE = re.compile(
+    r"^(?:sync(?:ed|ing|hronize\w*)?|updat\w+|pull(?:ed)?|merg\w+)\s+(?:\w+\s+)?(?:with|from)\s+(?:the\s+)?"
+    r"(?:latest\s+)?upstream\b|^sync(?:ed|ing)?\s+(?:with\s+)?[\w./-]+\s*$",
+    re.IGNORECASE,
+)
+SUBTREE_RE = re.compile(r"^(?:Squashed '[^']+' changes from|Merge commit '[0-9a-f]+' as '|git subtree)", re.I)
 
 BREAKING_TITLE_RE = re.compile(r"(?<!non-)(?<!no )(?<!not a )(?<!without )\bbreaking[ -]changes?\b", re.I)
 BREAKING_FOOTER_RE = re.compile(r"^\s*BREAKING[ -]CHANGES?\s*:\s*(?!none\b|n/?a\b|no\b)\S", re.I | re.M)
@@ -112,26 +190,33 @@ DEP_RE = re.compile(
     re.IGNORECASE,
 )
 DEP_NOVERSION_RE = re.compile(
-    rf"\b(?:{_DEP_VERBS})\s+(?:the\s+)?(?P<name>[@\w][\w@./+-]*)\s+(?:{_DEP_KINDS}|version|group)\b",
+    rf"\b(?:{_DEP_VERBS})\s+(?:the\s+)?(?:pinned\s+)?(?P<name>[@\w][\w@./+-]*)\s+(?:{_DEP_KINDS}|version|group|commit|pin|"
+    rf"submodule|hash)\b",
     re.IGNORECASE,
 )
 DEP_TO_RE = re.compile(
     rf"\b(?:{_DEP_VERBS})\s+to\s+(?P<name>[A-Za-z][\w.+-]*?)\s+(?P<new>{_VERSION})(?![\w.])", re.IGNORECASE
 )
-# "bump version to 0.1.9", "version bump", "release v1.2.0", "bump to v0.5.0": a release, not a dependency.
+# "bump version to 0.1.9", "version bump", "release v1.2.0", "bump to v0.5.0", "Sync versions",
+# "Update version numbers for 0.6.0", "Prepare for the 2.1 release", "v1.2.3": a release, not a dependency.
 RELEASE_RE = re.compile(
-    rf"^(?:bump(?:ing)?\s+(?:the\s+)?version(?:\s+(?:to|for)\s+(?P<v1>{_VERSION}))?"
-    rf"|(?:prepare\s+)?release\s+(?:of\s+)?(?P<v2>{_VERSION})"
-    rf"|version\s+bump(?:\s+to\s+(?P<v3>{_VERSION}))?"
-    rf"|bump(?:ing)?\s+to\s+(?P<v4>{_VERSION}))(?![\w.])",
+    rf"^(?:(?:bump|updat|set|increment|sync)\w*\s+(?:the\s+|all\s+)?(?:(?:crate|package|workspace|project|release)s?\s+)?"
+    rf"versions?(?!\s+of\b)(?:\s+numbers?|\s+strings?)?"
+    rf"(?:\s+(?:to|for|of|with|across)\s+(?P<v1>{_VERSION}))?"
+    rf"|(?:prepare\s+(?:for\s+)?(?:the\s+)?)?release\s+(?:of\s+)?(?P<v2>{_VERSION})"
+    rf"|prepare\s+(?:for\s+)?(?:the\s+)?(?P<v5>{_VERSION})\s+release"
+    rf"|version\s+(?:bump(?:\s+to\s+)?)?(?P<v3>{_VERSION})?"
+    rf"|bump(?:ing)?\s+to\s+(?P<v4>{_VERSION})"
+    rf"|cut(?:ting)?\s+(?:the\s+)?(?:release\s+)?(?P<v7>v?\d[\w.+-]*)"
+    rf"|(?P<v6>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|alpha|beta|post|dev)\.?\d*)?)\s*$)(?![\w.])",
     re.IGNORECASE,
 )
-# Names the dependency patterns must not take for a package.
 # Names the dependency patterns must not take for a package.
 NOT_DEPENDENCIES = frozenset(_WORDS["names"]["not_dependencies"])
 # Dependencies whose update changes the behaviour of an ML serving stack (or any stack).
 CORE_DEPENDENCIES = frozenset(_WORDS["names"]["core_dependencies"])
 
+TOOLCHAINS = frozenset(_WORDS["names"]["toolchains"])
 BOT_AUTHORS: tuple[str, ...] = tuple(_WORDS["names"]["bot_authors"])
 DEPENDENCY_BOTS: tuple[str, ...] = tuple(_WORDS["names"]["dependency_bots"])
 
@@ -193,8 +278,32 @@ def parse_title(subject: str, depth: int = 0) -> Title:
         parsed.bang = bool(match.group("bang"))
         parsed.prefix = text[: match.end()].rstrip().rstrip(":").rstrip()
         text = _take_tags(text[match.end() :], parsed.tags)  # "fix: [Bugfix] ..." happens too
+    elif (prefix := SCOPE_PREFIX_RE.match(text)) and not WORD_RE.search(prefix.group("scope")):
+        parsed.scope = prefix.group("scope")
+        text = _take_tags(text[prefix.end() :], parsed.tags)
+    if not parsed.scope:  # an unknown tag ("[ty]", "[uv-resolver]") names a part of the project
+        parsed.scope = next((tag for tag in parsed.tags if normalise_tag(tag) not in TAG_RULES), "")
     parsed.text = text
     return parsed
+
+
+_CODE_SPAN_RE = re.compile(r"`[^`]*`")
+
+
+def word_text(text: str, project: str) -> str:
+    """A title's text as the type and security words read it: code spans and any word that contains the
+    project's own name ("ruff", "uv-security", "ty_python_semantic") left out."""
+    text = _CODE_SPAN_RE.sub(" ", text)
+    if project:
+        name = re.escape(project)
+        text = re.sub(rf"(?<![\w.-])[\w.-]*(?<![A-Za-z]){name}(?![A-Za-z])[\w.-]*", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
+def project_name(repo_name: str) -> str:
+    """The project's own name from a repository name: "astral-sh/ruff" -> "ruff"; "" for none."""
+    name = repo_name.strip().rstrip("/").rsplit("/", 1)[-1].lower()
+    return name[:-4] if name.endswith(".git") else name
 
 
 def label_key(label: str) -> tuple[str, str]:

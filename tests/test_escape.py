@@ -198,8 +198,11 @@ def test_code_span_holds_any_text(text: str) -> None:
     assert children[1].content == normalize(text)
 
 
-def test_normalize_collapses_controls_and_drops_bidi_overrides() -> None:
-    assert normalize("  a\tb\n\nc\x00d\u2028e \u202eevil\u202c ") == "a b c d e evil"
+def test_normalize_collapses_controls_and_shows_bidi_overrides() -> None:
+    assert normalize("  a\tb\n\nc\x00d\u2028e \u202eevil\u202c ") == "a b c d e <U+202E>evil<U+202C>"
+    assert normalize("tag\U000e0049\U000e0067\U000e006e zero\u200bwidth \u200e") == (
+        "tag<U+E0049 +2 invisible> zero<U+200B>width <U+200E>")
+    assert normalize("family 👨\u200d👩\u200d👧") == "family 👨\u200d👩\u200d👧"  # emoji joiners stay
 
 
 def test_shorten_caps_with_an_ellipsis() -> None:

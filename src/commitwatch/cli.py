@@ -50,7 +50,9 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _say(message: str) -> None:
     if not _state.quiet:
-        _err.print(message, markup=False)
+        from .term import say
+
+        say(_err, message)  # repository names, paths and commit text: no control codes, no markup
 
 
 def _version(value: bool) -> None:
@@ -216,8 +218,10 @@ def _summary(report: ReportData, paths: list[Path], cost: float | None = None) -
         if cost is not None:
             summary += f", cost ~{cost:.4f}"
     _say(summary)
+    from .term import plain
+
     for warning in report.warnings:
-        _err.print(f"commitwatch: warning: {warning}", markup=False)
+        _err.print(plain(f"commitwatch: warning: {warning}"), markup=False)
 
 
 def _target(settings: Settings, repo: str | None, branch: str | None) -> RepoConfig:
@@ -364,6 +368,8 @@ def history(
     """Recent runs: window, status, commits per analyzer, tokens and cost."""
     from rich.table import Table
 
+    from .term import plain
+
     settings = _settings(config, db=db)
     with _store(settings) as store:
         rows = store.history(repo, limit)
@@ -372,11 +378,11 @@ def history(
         table.add_column(column)
     for row in rows:
         tokens = row.usage.prompt_tokens + row.usage.completion_tokens
-        table.add_row(
+        table.add_row(*(plain(cell) for cell in (  # stored strings come from repositories: never markup
             str(row.id), _local(row.started_at, settings), row.repo, row.branch, _window_text(row, settings),
             row.status, str(row.commits), ", ".join(f"{k} {v}" for k, v in sorted(row.counts.items())) or "-",
             str(tokens), "-" if row.cost is None else f"{row.cost:.4f}",
-        )
+        )))
     out = Console(highlight=False)
     if not out.is_terminal:  # piped or captured: never truncate cells to a guessed width
         out = Console(highlight=False, width=240)
@@ -456,7 +462,7 @@ def _print_error(error: CommitwatchError, prefix: str = "") -> None:
 
     _err.print(f"commitwatch: error: {clean(prefix)}{clean(error.message, newlines=True)}", markup=False)
     if error.hint:
-        _err.print(f"hint: {error.hint}", markup=False)
+        _err.print(f"hint: {clean(error.hint, newlines=True)}", markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -481,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if _state.traceback:
             traceback.print_exc()
-        _err.print(f"commitwatch: internal error: {type(e).__name__}: {e}", markup=False)
+        _err.print(f"commitwatch: internal error: {type(e).__name__}: {clean(e)}", markup=False)
         _err.print("hint: rerun with --traceback and report the output as a bug.", markup=False)
         return ExitCode.INTERNAL
     return ExitCode.OK

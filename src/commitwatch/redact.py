@@ -33,6 +33,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
+from .invisible import has_invisible, reveal
+from .invisible import remove as remove_invisible
+
 if TYPE_CHECKING:
     from .models import Commit, FileChange, ReportData
 
@@ -374,11 +377,24 @@ def redact_path(path: str) -> Redaction:
     return Redaction(joined, found)
 
 
+def sanitize(text: str, redactor: Callable[[str], Redaction] | None = None) -> Redaction:
+    """``text`` with secrets redacted and invisible characters made visible (``invisible.reveal``).
+
+    A secret split by invisible characters (``ghp_abc\u200bdef…``) is still found: when dropping them
+    uncovers more secrets, the text without them is used."""
+    redactor = redactor or redact
+    if not has_invisible(text):
+        return redactor(text)
+    shown = redactor(reveal(text))
+    bare = redactor(remove_invisible(text))
+    return bare if bare.count > shown.count else shown
+
+
 def _redact_file(change: FileChange, found: Counter[str]) -> FileChange:
     def clean(text: str | None, redactor: Callable[[str], Redaction] = redact) -> str | None:
         if text is None:
             return None
-        r = redactor(text)
+        r = sanitize(text, redactor)
         found.update(r.found)
         return r.text
 
@@ -391,13 +407,14 @@ def _redact_file(change: FileChange, found: Counter[str]) -> FileChange:
 
 
 def redact_commit(commit: Commit) -> tuple[Commit, Counter[str]]:
-    """The commit with secrets removed from its message, author, file names, old paths and patches."""
+    """The commit with secrets removed from its message, author, file names, old paths and patches, and
+    invisible characters made visible there (the counter holds only the secrets)."""
     from .models import Person
 
     found: Counter[str] = Counter()
 
     def clean(text: str) -> str:
-        r = redact(text)
+        r = sanitize(text)
         found.update(r.found)
         return r.text
 
@@ -405,7 +422,9 @@ def redact_commit(commit: Commit) -> tuple[Commit, Counter[str]]:
     author = Person(clean(commit.author.name), clean(commit.author.email))
     committer = Person(clean(commit.committer.name), clean(commit.committer.email))
     files = tuple(_redact_file(f, found) for f in commit.files)
-    if not found:
+    changed = (subject, body, author, committer, files) != (
+        commit.subject, commit.body, commit.author, commit.committer, commit.files)
+    if not changed:
         return commit, found
     return replace(commit, subject=subject, body=body, author=author, committer=committer, files=files), found
 
@@ -441,14 +460,15 @@ def redaction_warning(language: str, redaction: CommitRedaction) -> str:
 
 
 def redact_pull_text(title: str, body: str) -> tuple[str, str]:
-    """A pull request's title and body, redacted (for the GitHub enrichment and anything built on it)."""
-    return redact(title).text, redact(body).text
+    """A pull request's title and body, redacted and with invisible characters made visible (for the
+    GitHub enrichment and anything built on it)."""
+    return sanitize(title).text, sanitize(body).text
 
 
 def redact_data(value: Any) -> Any:
     """``value`` (str, list, tuple, dict or pydantic model, nested) with every string redacted."""
     if isinstance(value, str):
-        return redact(value).text
+        return sanitize(value).text
     if isinstance(value, list):
         return [redact_data(v) for v in value]
     if isinstance(value, tuple):
@@ -462,13 +482,14 @@ def redact_data(value: Any) -> Any:
 
 def redact_report(report: ReportData) -> ReportData:
     """The output gate: the report with warnings, highlights, fallback reasons and every analysis
-    string redacted (commits are redacted when read; this catches what a model, a server's error message
-    or a stored analysis adds). Returns ``report`` itself, changed in place."""
-    report.warnings = [redact(w).text for w in report.warnings]
-    report.highlights = [redact(h).text for h in report.highlights]
+    string redacted and invisible characters made visible (commits are cleaned when read; this catches
+    what a model, a server's error message or a stored analysis adds). Returns ``report``, changed in
+    place."""
+    report.warnings = [sanitize(w).text for w in report.warnings]
+    report.highlights = [sanitize(h).text for h in report.highlights]
     for entry in report.entries:
         if entry.fallback_reason:
-            entry.fallback_reason = redact(entry.fallback_reason).text
+            entry.fallback_reason = sanitize(entry.fallback_reason).text
         if entry.analysis is not None:
             entry.analysis = redact_data(entry.analysis)
     return report
@@ -507,4 +528,5 @@ __all__ = [
     "redaction_warning",
     "remember_secret",
     "safe_url",
+    "sanitize",
 ]

@@ -1,6 +1,7 @@
 """Prompts from package templates (``prompts/<kind>.<language>.j2``) and the schemas the model answers in.
 
-Instructions live only in the templates; commit text only ever enters inside a data block
+Instructions live only in the templates; commit text (and the repository name, and triage reasons that
+quote the commit) only ever enters inside a data block
 (``<commit-data id="…">`` … ``</commit-data id="…">``) whose id is a hash of its content, so the data
 cannot close its own block, and the instructions around it are the same for every commit.
 """
@@ -17,11 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import i18n
 from ..models import Analysis, Triage
-from .redact import redact
+from ..redact import sanitize
+from .budget import neutralise
 
 # Bump whenever a template, the prior, the data layout or a schema changes: stored analyses are keyed
 # by it, so a rerun with a new prompt analyses again.
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -63,6 +65,15 @@ def schema_hash() -> str:
     """A short hash of the schemas the model answers in (part of a stored analysis's key)."""
     canonical = json.dumps([analysis_schema(), highlights_schema()], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def data_line(text: str, limit: int = 200) -> str:
+    """Commit- or repository-controlled text for one line of a data block: redacted, invisible
+    characters shown, controls flattened, angle brackets defused, shortened."""
+    text = sanitize(text).text
+    text = "".join(" " if ch.isspace() or not ch.isprintable() else ch for ch in text)
+    text = neutralise(" ".join(text.split())).replace("<", "‹").replace(">", "›")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def data_tag(data: str) -> str:
@@ -112,15 +123,20 @@ class Prompts:
         return _system("analysis", self.language, with_schema)
 
     def analysis_user(self, repo: str, triage: Triage, data: str) -> str:
+        """The user message. Only the rules' enumerations and numbers sit outside the data block; the
+        repository name and the triage reasons (which quote the commit: a scope, a tag) sit inside it."""
+        reasons = [self._reason_text(reason) for reason in triage.reasons]
         prior = {
             "change_type": triage.change_type.value,
             "importance": triage.importance.value,
             "score": triage.score,
             "breaking": triage.breaking,
             "bot": triage.bot,
-            "reasons": [self._reason_text(reason) for reason in triage.reasons],
+            "reasons": reasons,
         }
-        return str(_module("analysis", self.language).user(repo, prior, data_tag(data), data))
+        name = data_line(repo)
+        tag = data_tag("\n".join([name, *reasons, data]))
+        return str(_module("analysis", self.language).user(name, prior, tag, data))
 
     def analysis_repair(self, errors: str, truncated: bool) -> str:
         return str(_module("analysis", self.language).repair(errors, truncated))
@@ -133,7 +149,8 @@ class Prompts:
         return _system("highlights", self.language, with_schema)
 
     def highlights_user(self, repo: str, data: str, omitted: int) -> str:
-        return str(_module("highlights", self.language).user(repo, data_tag(data), data, omitted))
+        name = data_line(repo)
+        return str(_module("highlights", self.language).user(name, data_tag(name + "\n" + data), data, omitted))
 
     def highlights_repair(self, errors: str, truncated: bool) -> str:
         return str(_module("highlights", self.language).repair(errors, truncated))
@@ -144,9 +161,5 @@ class Prompts:
     def _reason_text(self, reason: Any) -> str:
         """A triage reason as one line. Its arguments can come from commit text (a scope, a tag), so
         they are redacted, flattened and shortened: the prior sits outside the data block."""
-        text = i18n.format_reason(self.language, reason)
-        text = redact(text).text
-        text = " ".join(text.split()).replace("<", "‹").replace(">", "›")
-        if len(text) > 160:
-            text = text[:157] + "…"
+        text = data_line(i18n.format_reason(self.language, reason), 160)
         return f"{text} ({reason.weight:+d})" if reason.weight else text

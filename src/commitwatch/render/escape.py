@@ -5,8 +5,9 @@ no HTML, no links or images, no emphasis, no code, no math, no headings, lists, 
 nothing that can end the line, table row or heading it sits in.
 
 - ``normalize(text)``: the plain text an escaped string renders to. Control characters, line and
-  paragraph separators and runs of whitespace become one space; bidirectional override and isolate
-  controls are dropped (they can make a line read differently from what it is); ends are stripped.
+  paragraph separators and runs of whitespace become one space; invisible and bidirectional characters
+  (tag characters, zero-width, LRM/RLM, overrides and isolates: they can hide text or make a line read
+  differently from what it is) are shown as ``<U+202E>`` (docs/security.md); ends are stripped.
 - ``escape_inline(text)``: backslash-escapes every ASCII character that can open markup anywhere in a
   line (``\\ ` * _ [ ] < > & # | ~ $``), ``!`` before ``[``, and at the start of the text the characters
   that could start a block there (``-``, ``+``, ``=``, ``!``, and the ``.``/``)`` of ``1.``/``1)``). Safe
@@ -32,10 +33,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from ..invisible import reveal
+
 # ASCII characters that can open inline markup (or a block, or a table cell boundary) anywhere.
 _ALWAYS = frozenset("\\`*_[]<>&#|~$")
-# Bidirectional embedding/override/isolate controls: dropped, never displayed.
-_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _SPACE_RUN = re.compile(r"\s+")
 _ORDERED_START = re.compile(r"[0-9]{1,9}[.)]")
 # A backtick run, the shortest content, then a run of exactly the same length (CommonMark code span).
@@ -50,8 +51,9 @@ def _is_break(ch: str) -> bool:
 
 
 def normalize(text: str) -> str:
-    """One line of plain text: controls and whitespace runs → one space, bidi controls dropped, stripped."""
-    text = text.translate(_BIDI)
+    """One line of plain text: controls and whitespace runs → one space, invisible and bidi characters
+    shown as ``<U+XXXX>`` (``commitwatch.invisible``), stripped."""
+    text = reveal(text)
     if any(_is_break(ch) for ch in text):
         text = "".join(" " if _is_break(ch) else ch for ch in text)
     return _SPACE_RUN.sub(" ", text).strip()

@@ -19,10 +19,14 @@ from tests.gitrepo import GitRepo
 EVIL = "evil\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\\x1b[31mred\x1b[0m\x07\x08\r[link=http://evil.example/]x[/link][bold]b[/bold]\u202eabc"
 
 
-def test_clean_removes_escape_sequences_controls_and_invisible_characters():
-    assert clean(EVIL) == "evilclickred[link=http://evil.example/]x[/link][bold]b[/bold]abc"
+def test_clean_shows_controls_and_invisible_characters_as_harmless_escapes():
+    out = clean(EVIL)
+    assert out.startswith("evil\\x1b]8;;http://evil.example/\\x1b\\click")
+    assert "\\x1b[31mred" in out and "\\x07\\x08\\x0d" in out and out.endswith("\\u202eabc")
+    assert "[link=http://evil.example/]x[/link]" in out
+    assert clean("tag\U000e0049 zero\u200bwidth") == "tag\\U000e0049 zero\\u200bwidth"
     assert clean("a\nb\tc") == "a b c"
-    assert clean("plain text") == "plain text"
+    assert clean("plain text") == "plain text" and clean("中文 👨\u200d👩") == "中文 👨\\u200d👩"
 
 
 def test_plain_is_never_markup():

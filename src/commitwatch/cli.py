@@ -487,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if _state.traceback:
             traceback.print_exc()
+        from .term import clean
+
         _err.print(f"commitwatch: internal error: {type(e).__name__}: {clean(e)}", markup=False)
         _err.print("hint: rerun with --traceback and report the output as a bug.", markup=False)
         return ExitCode.INTERNAL

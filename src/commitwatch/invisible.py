@@ -7,7 +7,7 @@ the bidirectional embedding, override and isolate controls ("Trojan Source") —
 
 - made visible in reports and prompts (``reveal``): each run becomes ``<U+202E>`` or, for a run,
   ``<U+E0049 +31 invisible>``, so a reader and the model see that something was hidden, and where;
-- removed on terminals (``remove``), together with control characters (see ``commitwatch.term``).
+- escaped on terminals (``\\u202e``), together with control characters (see ``commitwatch.term``).
 
 One exception keeps real text intact: a zero-width joiner or non-joiner between two non-ASCII
 characters (emoji sequences such as 👨‍👩‍👧, Persian and Indic scripts) stays as it is.

@@ -38,7 +38,7 @@ def write_config(tmp_path: Path, server: FakeOpenAI, repos: list[Path | str], **
     lines = [f'output_dir = "{tmp_path / "out"}"', f'cache_dir = "{tmp_path / "cache"}"', 'formats = ["json"]',
              'language = "en"']
     for repo in repos:
-        lines += ["[[repos]]", f'repo = "{repo}"']
+        lines += ["[[repos]]", f"repo = {json.dumps(str(repo))}"]
     settings = {"base_url": server.base_url, "model": "fake-model", "retry_backoff": 0.05, "max_retry_wait": 2}
     settings.update(llm)
     lines.append("[llm]")

@@ -1,4 +1,5 @@
-"""The store as the analysis cache of one repository's run: keys, lookups, claims, stored highlights.
+"""The store as the analysis cache: one repository's keys, lookups, claims and stored highlights, and
+the structured-output mode a server accepted (remembered across runs).
 
 A commit whose LLM analysis is stored under the same key (model, prompt version, language, schema) is
 not asked again; commits another run is analysing right now (it holds their claims) are waited for;
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .analysis import PROMPT_VERSION, model_for, schema_hash
+from .analysis import PROMPT_VERSION, AnalysisPool, model_for, schema_hash
+from .analysis.llm import LADDERS, Mode
 from .config import LLMSettings
 from .models import Commit, CommitEntry, RepoRef, Triage, Window
 from .storage import AnalysisKey, Store
@@ -99,3 +101,25 @@ def _by_key(items: list[Item], keys: Mapping[str, AnalysisKey]) -> dict[Analysis
 
 def _wait(llm: LLMSettings) -> float:
     return llm.timeout * (llm.max_retries + 1) + llm.max_retry_wait
+
+
+# --- the structured-output mode a server accepted ----------------------------------------------------
+
+
+def remembered_modes(store: Store, llm: LLMSettings) -> dict[str, Mode]:
+    """The structured-output mode a past run negotiated with this server and model, if it is one the
+    configured ``structured_output`` allows: the run starts there instead of being refused again."""
+    base_url = (llm.base_url or "").rstrip("/")
+    known = store.llm_mode(base_url, llm.model or "")
+    if known is None or known not in {m.value for m in LADDERS[llm.structured_output]}:
+        return {}
+    return {base_url: Mode(known)}
+
+
+def remember_mode(store: Store, llm: LLMSettings | None, pool: AnalysisPool) -> None:
+    if llm is None or not pool.started:
+        return
+    base_url = (llm.base_url or "").rstrip("/")
+    mode = pool.negotiated_mode.value
+    if mode != (store.llm_mode(base_url, llm.model or "") or LADDERS[llm.structured_output][0].value):
+        store.remember_llm_mode(base_url, llm.model or "", mode)

@@ -6,9 +6,10 @@
     per repository, as soon as it lands:     write (files, report snapshot, run record)
     once, after every repository:            deliver (publish, notify)
 
-Each stage is one function below and passes a typed object on (``Collected`` → ``Triaged`` →
-``Analysed`` → ``RepoResult``); a stage that plugs in later (GitHub pull requests in ``enrich``, commit
-redaction in ``redact``, publishing and notifications in ``deliver``) fills in its function. ``cli.py``
+Each stage is one function below and passes a typed object on (``stages``: ``Collected`` → ``Triaged``
+→ ``Analysed`` → ``RepoResult``); a stage that plugs in later (GitHub pull requests in ``enrich``,
+publishing and notifications in ``deliver``) fills in its function. Stages that may import run under
+the ``gate``; ``openai`` is imported only once a request is due. ``cli.py``
 builds ``Settings`` and a ``RunRequest``; nothing here parses flags. ``report`` is a run of one.
 
 Failure: a repository whose source fails is reported failed (its run recorded so) and the others go on.
@@ -27,17 +28,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .analysis import PROMPT_VERSION, AnalysisPool, PullText, analyze_commits, api_key_for, load_client_code
-from .analysis.llm import LADDERS, Mode
-from .cache import AnalysisCache, Item
+from .analysis import PROMPT_VERSION, AnalysisPool, analyze_commits, api_key_for, load_client_code
+from .cache import AnalysisCache, Item, remember_mode, remembered_modes
 from .config import LLMSettings, RepoConfig, Settings
 from .errors import CommitwatchError, ExitCode
-from .models import Commit, CommitEntry, RepoRef, ReportData, Usage, Window
+from .gate import ImportGate
+from .models import Commit, CommitEntry, ReportData, Usage, Window
 from .progress import RunProgress
 from .redact import redact_commits, redact_report, redaction_warning, safe_url
 from .reportfiles import report_paths, report_stem, write_atomic, write_report
 from .selection import select
 from .sources import open_repository, resolve_repo
+from .stages import Analysed, Collected, RepoResult, RunOutcome, RunRequest, Triaged
 from .storage import Store
 from .triage import triage
 
@@ -49,83 +51,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 COLLECT_WORKERS = 4  # repositories collected at once (git subprocesses; the machine's disks and cores)
-
-
-# --- what goes in and what comes out ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """What to run: these repositories, and either a window or everything since each one's last run."""
-
-    repos: tuple[RepoConfig, ...]
-    window: Window | None = None
-    since_last_run: bool = False
-    use_llm: bool = True
-
-
-@dataclass
-class RepoResult:
-    """One repository's outcome: its report and files, or the error that stopped it."""
-
-    name: str
-    report: ReportData | None = None
-    paths: list[Path] = field(default_factory=list)
-    degraded: bool = False
-    cost: float | None = None
-    error: CommitwatchError | None = None
-
-
-@dataclass
-class RunOutcome:
-    repos: list[RepoResult]
-    usage: Usage
-    cost: float | None = None
-
-    def exit_code(self, allow_degraded: bool = False) -> int:
-        """The worst outcome: a failed repository's code, else 4 when degraded (unless allowed), else 0."""
-        failures = [r.error.exit_code for r in self.repos if r.error is not None]
-        if failures:
-            return max(failures)
-        if any(r.degraded for r in self.repos) and not allow_degraded:
-            return ExitCode.DEGRADED
-        return ExitCode.OK
-
-
-# --- the stages' objects ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Collected:
-    """A repository's commits for the window, read from git, and the run record they belong to."""
-
-    config: RepoConfig
-    ref: RepoRef
-    repo_id: int
-    run_id: int
-    branch: str
-    head: str | None
-    window: Window
-    commits: list[Commit]  # newest committer date first
-    notes: list[str]  # for the report header
-    pulls: dict[str, PullText] = field(default_factory=dict)  # sha -> its pull request (``enrich``)
-
-
-@dataclass
-class Triaged:
-    collected: Collected
-    items: list[Item]  # (commit, triage), in the commits' order
-
-
-@dataclass
-class Analysed:
-    triaged: Triaged
-    entries: list[CommitEntry]  # in the commits' order
-    highlights: list[str]
-    warnings: list[str]
-    usage: Usage
-    cost: float | None
-    degraded: bool
 
 
 @dataclass
@@ -140,7 +65,19 @@ class _Run:
     llm: LLMSettings | None
     pool: AnalysisPool | None
     collect_slots: asyncio.Semaphore
-    client_code: asyncio.Future[None] | None  # importing the LLM stack (``load_client_code``)
+    gate: ImportGate = field(default_factory=ImportGate)
+    client_code: asyncio.Task[None] | None = None  # importing the LLM stack, once a request is due
+
+    async def client_ready(self) -> None:
+        """Import the LLM stack (``analysis.load_client_code``) the first time a request is due, alone
+        (``gate``): a run whose analyses all come from the store never imports ``openai``."""
+        if self.client_code is None:
+            self.client_code = asyncio.ensure_future(self._load_client_code())
+        await self.client_code
+
+    async def _load_client_code(self) -> None:
+        async with self.gate.exclusive():
+            await asyncio.to_thread(load_client_code, self.settings.language)
 
 
 # --- the run -----------------------------------------------------------------------------------------------
@@ -179,19 +116,13 @@ async def _run_all(
     pool = None
     if llm is not None and api_key is not None:
         pool = AnalysisPool(llm, api_key, modes=remembered_modes(store, llm), on_usage=progress.usage)
-    client_code = asyncio.ensure_future(asyncio.to_thread(load_client_code, settings.language)) if pool else None
-    shared = _Run(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS),
-                  client_code)
-    try:
-        if pool is not None:
-            async with pool:
-                results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
-                remember_mode(store, llm, pool)
-        else:
+    shared = _Run(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS))
+    if pool is not None:
+        async with pool:
             results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
-    finally:
-        if client_code is not None:
-            await asyncio.gather(client_code, return_exceptions=True)
+            remember_mode(store, llm, pool)
+    else:
+        results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
     usage = pool.usage if pool is not None else Usage()
     costs = [r.cost for r in results if r.report is not None and r.report.analyzer_kind == "llm"]
     cost = sum(c for c in costs if c is not None) if costs and None not in costs else None
@@ -207,13 +138,13 @@ async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
             collected = await asyncio.to_thread(collect, run_, config)
         name = collected.ref.name
         run_.progress.collected(name, len(collected.commits), collected.branch)
-        if run_.client_code is not None:
-            await run_.client_code  # no stage imports while the LLM stack is being imported
-        collected = await asyncio.to_thread(redact, run_, collected)
-        collected = await asyncio.to_thread(enrich, run_.settings, collected)
-        triaged = await asyncio.to_thread(triage_commits, collected)
+        async with run_.gate.shared():  # stages that may import (see ``gate``)
+            collected = await asyncio.to_thread(redact, run_, collected)
+            collected = await asyncio.to_thread(enrich, run_.settings, collected)
+            triaged = await asyncio.to_thread(triage_commits, collected)
         analysed = await analyse(run_, triaged)
-        result = await asyncio.to_thread(write, run_, analysed)
+        async with run_.gate.shared():
+            result = await asyncio.to_thread(write, run_, analysed)
     except CommitwatchError as error:
         return _failed(run_, name, collected, error)
     except Exception as error:  # a bug must not cost the other repositories their reports
@@ -299,6 +230,8 @@ async def analyse(run_: _Run, triaged: Triaged) -> Analysed:
         run_.progress.analysed(name, finished, len(items))
 
     job = run_.pool.repo(c.ref, language, pulls=c.pulls, on_entry=save)
+    if plan.mine:
+        await run_.client_ready()
     new = await job.analyse(plan.mine)
     leftover: list[Item] = []
     for item in plan.held:  # another run is analysing these: take its results, or analyse them here
@@ -308,12 +241,15 @@ async def analyse(run_: _Run, triaged: Triaged) -> Analysed:
         else:
             done[item[0].sha] = theirs
             finished += 1
+    if leftover:
+        await run_.client_ready()
     new += await job.analyse(leftover)
     done.update((entry.commit.sha, entry) for entry in new)
     entries = [done[commit.sha] for commit, _ in items]
     lines = cache.stored_highlights(c.ref, c.branch, c.window, entries) if not new else None
     reason = None
     if lines is None:  # asked as soon as this repository's commits are done, ahead of waiting commits
+        await run_.client_ready()
         lines, reason = await job.highlights(entries)
     cache.release()
     outcome = job.result(new, lines, reason)
@@ -420,25 +356,6 @@ def _failed(run_: _Run, name: str, collected: Collected | None, error: Commitwat
         run_.store.finish_run(collected.run_id, "failed", counts={}, usage=Usage(), head_sha=None)
     run_.progress.failed(name, error.message)
     return RepoResult(name, error=error)
-
-
-def remembered_modes(store: Store, llm: LLMSettings) -> dict[str, Mode]:
-    """The structured-output mode a past run negotiated with this server and model, if it is one the
-    configured ``structured_output`` allows: the run starts there instead of being refused again."""
-    base_url = (llm.base_url or "").rstrip("/")
-    known = store.llm_mode(base_url, llm.model or "")
-    if known is None or known not in {m.value for m in LADDERS[llm.structured_output]}:
-        return {}
-    return {base_url: Mode(known)}
-
-
-def remember_mode(store: Store, llm: LLMSettings | None, pool: AnalysisPool) -> None:
-    if llm is None or not pool.started:
-        return
-    base_url = (llm.base_url or "").rstrip("/")
-    mode = pool.negotiated_mode.value
-    if mode != (store.llm_mode(base_url, llm.model or "") or LADDERS[llm.structured_output][0].value):
-        store.remember_llm_mode(base_url, llm.model or "", mode)
 
 
 def analyzer_counts(entries: Sequence[CommitEntry]) -> dict[str, int]:

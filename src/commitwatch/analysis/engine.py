@@ -375,7 +375,7 @@ class RepoAnalysis(Highlights):
     def _warnings(self, entries: list[CommitEntry], highlights_reason: str | None) -> list[str]:
         out: list[str] = []
         lang = self.language
-        tripped = self.client.breaker.tripped_by
+        tripped = self.pool.tripped_by if self.fallbacks else None  # the provider's breaker, shared
         if tripped is not None:
             out.append(message(lang, "warn.breaker", detail=tripped.detail))
         if self.token_limited:

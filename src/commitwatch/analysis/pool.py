@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..config import LLMSettings
 from ..models import CommitEntry, Importance, RepoRef, Triage, Usage
 from .budget import PullText, TokenEstimator
-from .llm import LLMClient, Mode
+from .llm import LLMClient, LLMFailure, Mode
 
 if TYPE_CHECKING:
     from .engine import RepoAnalysis
@@ -93,6 +93,11 @@ class AnalysisPool:
     def started(self) -> bool:
         """Whether any request was prepared (the client exists)."""
         return self._client is not None
+
+    @property
+    def tripped_by(self) -> LLMFailure | None:
+        """What opened the provider's circuit breaker, if it is open (without building a client)."""
+        return self._client.breaker.tripped_by if self._client is not None else None
 
     async def __aenter__(self) -> AnalysisPool:
         return self

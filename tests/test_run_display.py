@@ -10,31 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from commitwatch.display import LiveProgress, LogProgress, print_summary, progress_for
 from commitwatch.progress import RunProgress
+from tests import test_pipeline_run as shared
 from tests.cli import run_cli
-from tests.fakes.openai_server import FakeOpenAI
 from tests.test_pipeline_run import DAY, make_repo, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("COMMITWATCH_LLM_API_KEY", "sk-test")
-    monkeypatch.setenv("COMMITWATCH_DB", str(tmp_path / "store.db"))
-    for name in ("COMMITWATCH_CONFIG", "COMMITWATCH_LLM_BASE_URL", "COMMITWATCH_LLM_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAI() as fake:
-        yield fake
+env, server = shared.env, shared.server  # the same fixtures
 
 
 def test_plain_lines_then_one_summary_table_off_a_terminal(env, server):

@@ -12,7 +12,6 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,7 +25,7 @@ if TYPE_CHECKING:  # each command imports what it uses: `commitwatch --help` sta
     from .config import RepoConfig, Settings
     from .models import ReportData, Window
     from .pipeline import RunOutcome, RunRequest
-    from .storage import RunRow, Store
+    from .storage import Store
 
 app = typer.Typer(
     name="commitwatch",
@@ -208,20 +207,10 @@ def _pipeline() -> Any:
 
 
 def _summary(report: ReportData, paths: list[Path], cost: float | None = None) -> None:
-    for path in paths:
-        _say(f"wrote {path}")
-    stats = report.stats
-    summary = f"{report.repo.name}: {stats.total} commits (high {stats.high}, medium {stats.medium}, low {stats.low})"
-    usage = report.usage
-    if report.analyzer_kind == "llm":
-        summary += f"; LLM requests {usage.requests}, tokens {usage.prompt_tokens} in / {usage.completion_tokens} out"
-        if cost is not None:
-            summary += f", cost ~{cost:.4f}"
-    _say(summary)
-    from .term import plain
+    if not _state.quiet:
+        from .display import print_report
 
-    for warning in report.warnings:
-        _err.print(plain(f"commitwatch: warning: {warning}"), markup=False)
+        print_report(_err, report, paths, cost)
 
 
 def _target(settings: Settings, repo: str | None, branch: str | None) -> RepoConfig:
@@ -366,39 +355,12 @@ def history(
     db: DbOpt = None,
 ) -> None:
     """Recent runs: window, status, commits per analyzer, tokens and cost."""
-    from rich.table import Table
-
-    from .term import plain
+    from .display import print_history
 
     settings = _settings(config, db=db)
     with _store(settings) as store:
         rows = store.history(repo, limit)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("run", "started", "repo", "branch", "window", "status", "commits", "analyzers", "tokens", "cost"):
-        table.add_column(column)
-    for row in rows:
-        tokens = row.usage.prompt_tokens + row.usage.completion_tokens
-        table.add_row(*(plain(cell) for cell in (  # stored strings come from repositories: never markup
-            str(row.id), _local(row.started_at, settings), row.repo, row.branch, _window_text(row, settings),
-            row.status, str(row.commits), ", ".join(f"{k} {v}" for k, v in sorted(row.counts.items())) or "-",
-            str(tokens), "-" if row.cost is None else f"{row.cost:.4f}",
-        )))
-    out = Console(highlight=False)
-    if not out.is_terminal:  # piped or captured: never truncate cells to a guessed width
-        out = Console(highlight=False, width=240)
-    out.print(table if rows else "no runs recorded yet")
-
-
-def _local(moment: datetime | None, settings: Settings) -> str:
-    from .window import zone
-
-    return "-" if moment is None else moment.astimezone(zone(settings.timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def _window_text(row: RunRow, settings: Settings) -> str:
-    if row.window.day is not None:
-        return row.window.day.isoformat()
-    return f"{_local(row.window.start, settings)} – {_local(row.window.end, settings)}"
+    print_history(rows, settings.timezone)
 
 
 @app.command()

@@ -20,7 +20,11 @@ from .progress import RunProgress
 from .term import clean
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from .models import ReportData
     from .pipeline import RunOutcome
+    from .storage import RunRow
 
 
 def progress_for(console: Console, *, quiet: bool) -> RunProgress:
@@ -208,3 +212,38 @@ def _usage_line(name: str, total: int, usage: Usage, llm: bool, cost: float | No
         if cost is not None:
             line += f", cost ~{cost:.4f}"
     return line
+
+
+def print_report(console: Console, report: ReportData, paths: Sequence[Path], cost: float | None = None) -> None:
+    """Where one report went, its counts and usage, and its warnings (``render``, weekly digests)."""
+    for path in paths:
+        console.print(Text(f"wrote {clean(path)}"), soft_wrap=True)
+    stats = report.stats
+    console.print(Text(_usage_line(report.repo.name, stats.total, report.usage, report.analyzer_kind == "llm", cost,
+                                   (stats.high, stats.medium, stats.low))), soft_wrap=True)
+    for warning in report.warnings:
+        console.print(Text(f"commitwatch: warning: {clean(warning)}"), soft_wrap=True)
+
+
+def print_history(rows: Sequence[RunRow], tz: str) -> None:
+    """The ``history`` table on stdout (full width when piped: cells are never cut to a guessed width)."""
+    from .window import zone
+
+    def local(moment: datetime | None) -> str:
+        return "-" if moment is None else moment.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("run", "started", "repo", "branch", "window", "status", "commits", "analyzers", "tokens", "cost"):
+        table.add_column(column)
+    for row in rows:
+        span = f"{local(row.window.start)} – {local(row.window.end)}"
+        window = row.window.day.isoformat() if row.window.day else span
+        table.add_row(
+            str(row.id), local(row.started_at), Text(clean(row.repo)), Text(clean(row.branch)), window, row.status,
+            str(row.commits), ", ".join(f"{k} {v}" for k, v in sorted(row.counts.items())) or "-",
+            str(row.usage.prompt_tokens + row.usage.completion_tokens), "-" if row.cost is None else f"{row.cost:.4f}",
+        )
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=240)
+    out.print(table if rows else "no runs recorded yet")

@@ -2,9 +2,11 @@
 imported in a worker thread while other stages run, and importing one package from two threads at once
 can fail ("partially initialized module", seen about once in 70 runs when a prewarm thread did it).
 
-Stages that may import something (redact, enrich, triage, write) run under ``shared()``, side by side;
-the LLM stack's import runs under ``exclusive()``, alone: it waits for the shared stages in flight, and
-new ones wait for it. Collection runs git subprocesses and imports nothing, so it needs neither.
+Stages that may import something (enrich, which reaches out to services; write, whose renderers may
+load packages on first use) run under ``shared()``, side by side; the LLM stack's import runs under
+``exclusive()``, alone: it waits for the shared stages in flight, and new ones wait for it. Collection
+(git subprocesses), redaction, triage and packing import nothing once the pipeline is imported, so they
+need neither (``tests/test_run_display.py`` checks what a run imports, and from which thread).
 """
 
 from __future__ import annotations

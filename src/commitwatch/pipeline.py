@@ -36,6 +36,7 @@ from .gate import ImportGate
 from .models import Commit, CommitEntry, ReportData, Usage, Window
 from .progress import RunProgress
 from .redact import redact_commits, redact_report, redaction_warning, safe_url
+from .render.html import markup
 from .reportfiles import report_paths, report_stem, write_atomic, write_report
 from .selection import select
 from .sources import open_repository, resolve_repo
@@ -68,12 +69,16 @@ class _Run:
     gate: ImportGate = field(default_factory=ImportGate)
     client_code: asyncio.Task[None] | None = None  # importing the LLM stack, once a request is due
 
-    async def client_ready(self) -> None:
-        """Import the LLM stack (``analysis.load_client_code``) the first time a request is due, alone
-        (``gate``): a run whose analyses all come from the store never imports ``openai``."""
+    def start_client_code(self) -> asyncio.Task[None]:
+        """Import the LLM stack (``analysis.load_client_code``), once, alone (``gate``)."""
         if self.client_code is None:
             self.client_code = asyncio.ensure_future(self._load_client_code())
-        await self.client_code
+        return self.client_code
+
+    async def client_ready(self) -> None:
+        """Wait for the LLM stack, importing it now if the run did not expect requests: a rerun whose
+        analyses all come from the store never imports ``openai``."""
+        await self.start_client_code()
 
     async def _load_client_code(self) -> None:
         async with self.gate.exclusive():
@@ -117,6 +122,10 @@ async def _run_all(
     if llm is not None and api_key is not None:
         pool = AnalysisPool(llm, api_key, modes=remembered_modes(store, llm), on_usage=progress.usage)
     shared = _Run(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS))
+    if "html" in settings.formats:  # its Markdown and sanitizer packages load on first use: not in a thread
+        markup("")
+    if pool is not None and not _all_ran_before(shared):
+        shared.start_client_code()  # requests are likely: import the LLM stack while git collects
     if pool is not None:
         async with pool:
             results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
@@ -138,10 +147,10 @@ async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
             collected = await asyncio.to_thread(collect, run_, config)
         name = collected.ref.name
         run_.progress.collected(name, len(collected.commits), collected.branch)
-        async with run_.gate.shared():  # stages that may import (see ``gate``)
-            collected = await asyncio.to_thread(redact, run_, collected)
+        collected = await asyncio.to_thread(redact, run_, collected)
+        async with run_.gate.shared():  # a stage that may import (see ``gate``)
             collected = await asyncio.to_thread(enrich, run_.settings, collected)
-            triaged = await asyncio.to_thread(triage_commits, collected)
+        triaged = await asyncio.to_thread(triage_commits, collected)
         analysed = await analyse(run_, triaged)
         async with run_.gate.shared():
             result = await asyncio.to_thread(write, run_, analysed)
@@ -363,6 +372,20 @@ def analyzer_counts(entries: Sequence[CommitEntry]) -> dict[str, int]:
     for entry in entries:
         counts[entry.analyzer] = counts.get(entry.analyzer, 0) + 1
     return counts
+
+
+def _all_ran_before(run_: _Run) -> bool:
+    """Whether this exact run (every repository, window and settings) finished ``ok`` before: then its
+    analyses are most likely all stored, and the LLM stack is imported only if a request turns out due."""
+    window = run_.request.window
+    if window is None or run_.request.since_last_run:
+        return False
+    fingerprint = _fingerprint(run_.settings, run_.llm)
+    try:
+        refs = [resolve_repo(config.repo, github=config.github) for config in run_.request.repos]
+    except CommitwatchError:
+        return False
+    return all(run_.store.ran_before(ref, window, fingerprint) for ref in refs)
 
 
 def _without_patches(commit: Commit) -> Commit:

@@ -71,6 +71,7 @@ class _Job:
     frame_raw: float | None = None  # tokens of the user message around the data
     redactions_counted: bool = False
     usage: Usage = field(default_factory=Usage)
+    user: tuple[str, str] | None = None  # (packed text, the user message rendered around it)
 
 
 class RepoAnalysis(Highlights):
@@ -248,8 +249,19 @@ class RepoAnalysis(Highlights):
         """Pack (redact, trim) the commit in a worker thread while it waits for a request slot, so the
         event loop keeps sending and reading other requests; ``_messages`` only checks it still fits."""
         mode = self.client.mode
-        packed = await asyncio.to_thread(self._pack, job, mode)
+        packed, user = await asyncio.to_thread(self._pack_and_render, job, mode)
         self._repack(job, mode, packed)
+        job.user = (packed.text, user)
+
+    def _pack_and_render(self, job: _Job, mode: Mode) -> tuple[PackedCommit, str]:
+        packed = self._pack(job, mode)
+        return packed, self._user(job, packed.text)
+
+    def _user(self, job: _Job, data: str) -> str:
+        """The user message around ``data``, rendered once per packed text (follow-ups reuse it)."""
+        if job.user is not None and job.user[0] is data:
+            return job.user[1]
+        return self.prompts.analysis_user(self.repo.name, job.triage, data)
 
     def _stale(self, job: _Job, mode: Mode) -> bool:
         """Whether the packed data must be packed again: never packed, packed for another mode or limits,
@@ -275,7 +287,7 @@ class RepoAnalysis(Highlights):
                 packed = self._pack(job, mode, extra)
         return [
             {"role": "system", "content": self.prompts.analysis_system(mode.schema_in_prompt)},
-            {"role": "user", "content": self.prompts.analysis_user(self.repo.name, job.triage, packed.text)},
+            {"role": "user", "content": self._user(job, packed.text)},
             *followup,
         ]
 

@@ -8,6 +8,7 @@ cannot close its own block, and the instructions around it are the same for ever
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from functools import cache
@@ -61,6 +62,7 @@ def highlights_schema() -> dict[str, Any]:
     return _without_titles(Highlights.model_json_schema())  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=1)
 def schema_hash() -> str:
     """A short hash of the schemas the model answers in (part of a stored analysis's key)."""
     canonical = json.dumps([analysis_schema(), highlights_schema()], sort_keys=True, separators=(",", ":"))

@@ -156,6 +156,20 @@ class RunStore(StoreCore):
             ).fetchone()
         return _run_row(row) if row else None
 
+    def ran_before(self, repo: RepoRef, window: Window, settings_fingerprint: str) -> bool:
+        """Whether a run of this repository, window and settings finished ``ok`` (every analysis by its
+        analyzer, nothing to retry): a rerun then most likely finds every analysis in the store."""
+        repo_id = self.find_repo(repo)
+        if repo_id is None:
+            return False
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM runs WHERE repo_id = ? AND window_start = ? AND window_end = ? AND window_tz = ?"
+                " AND settings = ? AND status = 'ok' LIMIT 1",
+                (repo_id, _utc(window.start), _utc(window.end), window.tz, settings_fingerprint),
+            ).fetchone()
+        return row is not None
+
     def reported_shas(self, repo_id: int, branch: str, among: Iterable[str] | None = None) -> set[str]:
         """SHAs that successful runs of this repository and branch have reported; with ``among``, only
         those of these candidates."""

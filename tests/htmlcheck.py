@@ -46,14 +46,19 @@ class Page:
     styles: list[str] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
 
-    def dangers(self) -> list[str]:
-        found = [f"<{t}>" for t in self.tags if t in FETCHING or t not in PAGE_TAGS]
+    def dangers(self, *, site: bool = False) -> list[str]:
+        """What would run or fetch. ``site``: pages of the static site, which may link relatively
+        (``../../2026/x.html``, no scheme) and name their feed with ``<link rel="alternate">``."""
+        alternates = site and ("link", "rel", "alternate") in self.attrs
+        found = [f"<{t}>" for t in self.tags if (t in FETCHING and not (t == "link" and alternates))
+                 or t not in PAGE_TAGS | {"link"}]
         for tag, name, value in self.attrs:
             low = value.strip().lower()
             if name.startswith("on"):
                 found.append(f"{tag}[{name}]")
+            relative = site and ":" not in low.split("/", 1)[0] and not low.startswith("//")
             if name in ("href", "src", "action", "formaction", "xlink:href") and not (
-                low.startswith(("https://", "http://", "#")) or low == ""
+                low.startswith(("https://", "http://", "#")) or low == "" or relative
             ):
                 found.append(f"{tag}[{name}={value}]")
             if name == "style":

@@ -98,7 +98,7 @@ def test_bad_formats_env():
 def test_parse_formats_dedupes_and_validates():
     assert parse_formats(" md , JSON ") == ["md", "json"]
     assert parse_formats("html,md") == ["html", "md"]
-    with pytest.raises(ValueError, match="choose from md, html, json"):
+    with pytest.raises(ValueError, match="choose from md, html, json, atom"):
         parse_formats("pdf")
 
 

@@ -89,7 +89,12 @@ TzOpt = Annotated[
 ]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Report language: zh-CN (default) or en.")]
 FormatOpt = Annotated[
-    str | None, typer.Option("--format", help="Comma-separated formats: md,html,json. Default: md,json.")
+    str | None,
+    typer.Option(
+        "--format",
+        help="Comma-separated formats: md,html,json,atom (atom: refresh the Atom feeds from the store). "
+        "Default: md,json.",
+    ),
 ]
 OutOpt = Annotated[Path | None, typer.Option("--output-dir", help="Where reports are written. Default: reports.")]
 ConfigOpt = Annotated[
@@ -272,7 +277,8 @@ def _weekly(settings: Settings, target: RepoConfig, week: str, *, use_llm: bool)
 
     with _store(settings) as store:
         digest = weekly_report(settings, store, target, week, use_llm=use_llm)
-    _summary(digest, write_report(digest, settings.output_dir, list(settings.formats), stem=week.upper()))
+        paths = write_report(digest, settings.output_dir, list(settings.formats), stem=week.upper(), store=store)
+    _summary(digest, paths)
 
 
 @app.command()
@@ -339,12 +345,45 @@ def render(
                                        tz=settings.timezone)
         else:
             stored = store.load_report(ref, language=settings.language, window=window, branch=target.branch)
-    if stored is None:
-        raise UsageError(
-            f"no stored {settings.language} report of {target.repo} for {report_stem(window)}",
-            hint="Run `commitwatch report` for that window first; `commitwatch history` lists the runs.",
-        )
-    _summary(stored, write_report(stored, settings.output_dir, list(settings.formats)))
+        if stored is None:
+            raise UsageError(
+                f"no stored {settings.language} report of {target.repo} for {report_stem(window)}",
+                hint="Run `commitwatch report` for that window first; `commitwatch history` lists the runs.",
+            )
+        paths = write_report(stored, settings.output_dir, list(settings.formats), store=store)
+    _summary(stored, paths)
+
+
+@app.command()
+def site(
+    output_dir: Annotated[
+        Path | None, typer.Option("--output-dir", help="Where the site is written. Default: the output_dir setting.")
+    ] = None,
+    lang: LangOpt = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Absolute URL the site is served from, for feed links. Default: relative."),
+    ] = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Build a static site over the store: an index of days × repositories, a page with trends per
+    repository, every report as HTML, and Atom feeds (feed.xml and one per repository).
+
+    Offline (no git, no network). Rebuilding with nothing new rewrites no file.
+    """
+    from .site import build_site
+
+    if base_url is not None and not base_url.startswith(("https://", "http://")):
+        raise UsageError(f"--base-url must be an http(s) URL, not {base_url!r}",
+                         hint="For example --base-url https://me.github.io/reports/.")
+    settings = _settings(config, lang=lang, output_dir=output_dir, db=db)
+    with _store(settings) as store:
+        result = build_site(store, settings.output_dir, language=settings.language, base_url=base_url)
+    for path in result.written:
+        _say(f"wrote {path}")
+    _say(f"site: {result.reports} reports, {len(result.written)} files written, {result.unchanged} unchanged "
+         f"in {settings.output_dir}")
 
 
 @app.command()

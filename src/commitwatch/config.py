@@ -30,8 +30,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 Language = Literal["zh-CN", "en"]
-Format = Literal["md", "html", "json"]
-FORMATS: tuple[str, ...] = ("md", "html", "json")
+Format = Literal["md", "html", "json", "atom"]
+FORMATS: tuple[str, ...] = ("md", "html", "json", "atom")
 DEFAULT_FORMATS: tuple[Format, ...] = ("md", "json")
 ENV_PREFIX = "COMMITWATCH_"
 _OWNER_NAME = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}")

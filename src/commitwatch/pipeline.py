@@ -37,7 +37,7 @@ from .models import Commit, CommitEntry, ReportData, Usage, Window
 from .progress import RunProgress
 from .redact import redact_commits, redact_report, redaction_warning, safe_url
 from .render.html import markup
-from .reportfiles import report_paths, report_stem, write_atomic, write_report
+from .reportfiles import report_paths, report_stem, write_atomic, write_feeds, write_report
 from .selection import select
 from .sources import open_repository, resolve_repo
 from .stages import Analysed, Collected, RepoResult, RunOutcome, RunRequest, Triaged
@@ -46,7 +46,7 @@ from .triage import triage
 
 __all__ = [
     "RepoResult", "ReportRequest", "ReportResult", "RunOutcome", "RunRequest", "report_paths", "report_stem",
-    "run", "run_report", "write_atomic", "write_report",
+    "run", "run_report", "write_atomic", "write_feeds", "write_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,9 @@ def run(
     api_key = api_key_for(llm, environ) if llm is not None else None
     watcher.started([_name(repo) for repo in request.repos])
     outcome = asyncio.run(_run_all(settings, request, store, watcher, now, llm, api_key))
+    written = [r for r in outcome.repos if r.report is not None]
+    if "atom" in settings.formats and written:  # once, over the store, every new report included
+        written[-1].paths += write_feeds(settings.output_dir, settings.language, store)
     watcher.finished()
     deliver(settings, store, outcome)
     return outcome

@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ReportError
 from .models import RepoRef, ReportData, Window
@@ -14,6 +15,9 @@ from .render.html import render_html
 from .render.json import render_json
 from .render.markdown import render_markdown
 from .window import zone
+
+if TYPE_CHECKING:
+    from .storage import Store
 
 RENDERERS: dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "html": render_html, "json": render_json}
 
@@ -41,13 +45,27 @@ def report_paths(
     return [folder / f"{stem}.{fmt}" for fmt in formats]
 
 
-def write_report(report: ReportData, output_dir: Path, formats: list[str], stem: str | None = None) -> list[Path]:
-    """Render every format and write each file atomically (temp file + rename)."""
-    paths = report_paths(output_dir, report.repo, report.window, formats, stem)
+def write_report(
+    report: ReportData, output_dir: Path, formats: list[str], stem: str | None = None, store: Store | None = None
+) -> list[Path]:
+    """Render every format and write each file atomically (temp file + rename).
+
+    ``atom`` is not a file of this report: with a ``store`` it refreshes the Atom feeds (``feed.xml`` and
+    ``repos/<slug>/feed.xml``) over the stored reports (``write_feeds``); without one it writes nothing."""
+    paths = report_paths(output_dir, report.repo, report.window, [f for f in formats if f in RENDERERS], stem)
     rendered = [(path, RENDERERS[path.suffix[1:]](report)) for path in paths]
     for path, text in rendered:
         write_atomic(path, text)
+    if "atom" in formats and store is not None:
+        paths += write_feeds(output_dir, report.language, store)
     return paths
+
+
+def write_feeds(output_dir: Path, language: str, store: Store) -> list[Path]:
+    """``--format atom``: the Atom feeds over every stored report of ``language`` (``site.write_feeds``)."""
+    from .site import write_feeds as write_site_feeds
+
+    return write_site_feeds(store, output_dir, language=language)
 
 
 def write_atomic(path: Path, text: str) -> None:

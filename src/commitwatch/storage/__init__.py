@@ -45,7 +45,7 @@ from .analyses import CLAIM_TTL_S, AnalysisKey, StoredAnalysis
 from .codec import report_from_data, report_to_data
 from .core import DB_ENV, StoreError, db_path, default_db_path, repo_key
 from .deliveries import DeliveryRow
-from .runs import RunRow, RunStatus, report_key
+from .runs import ReportRow, RunRow, RunStatus, report_key
 from .store import Store
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "DB_ENV",
     "AnalysisKey",
     "DeliveryRow",
+    "ReportRow",
     "RunRow",
     "RunStatus",
     "Store",

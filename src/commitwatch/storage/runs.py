@@ -56,6 +56,18 @@ class RunRow:
         return self.window.end
 
 
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """A stored report's identity, without its data (``load_report_by_id`` reads the data)."""
+
+    id: int
+    repo_id: int
+    branch: str
+    window: Window
+    language: str
+    created_at: str  # when the snapshot was (last) stored, ISO 8601 UTC: changes whenever it is replaced
+
+
 def report_key(report: ReportData) -> str:
     """Identity of a report for deliveries: repository, branch, window and language."""
     window = report.window
@@ -277,6 +289,26 @@ class RunStore(StoreCore):
         with self._read() as conn:
             rows = conn.execute(sql + " ORDER BY window_start, window_end, created_at, id", params).fetchall()
         return [self._decode(row[0]) for row in rows]
+
+    def report_rows(self, *, language: str | None = None) -> list[ReportRow]:
+        """Every stored report (optionally of one language), without data: oldest window first."""
+        sql = (
+            "SELECT id, repo_id, branch, window_start, window_end, window_tz, window_day, language, created_at"
+            " FROM reports"
+        )
+        params: list[Any] = []
+        if language is not None:
+            sql += " WHERE language = ?"
+            params.append(language)
+        with self._read() as conn:
+            rows = conn.execute(sql + " ORDER BY window_start, window_end, repo_id, branch, id", params).fetchall()
+        return [ReportRow(r[0], r[1], r[2], _window(r[3], r[4], r[5], r[6]), r[7], r[8]) for r in rows]
+
+    def load_report_by_id(self, report_id: int) -> ReportData | None:
+        """The stored report with this row id (from ``report_rows``), or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT data FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return self._decode(row[0]) if row else None
 
     def _decode(self, data: bytes | str) -> ReportData:
         try:

@@ -121,3 +121,18 @@ def test_format_atom_refreshes_the_feeds_from_report_render_and_week(tmp_path: P
 def test_feed_without_reports_is_valid(store: Store, tmp_path: Path) -> None:
     build_site(store, tmp_path / "site", language="en")
     assert read(tmp_path / "site" / "feed.xml").entries == []
+
+
+def test_feeds_keep_the_newest_reports(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import commitwatch.site as site
+
+    monkeypatch.setattr(site, "FEED_LIMIT", 3)
+    saved = fill_store(store, days=10, repos_count=2, language="en")
+    site.write_feeds(store, tmp_path, language="en")
+    for ref in repos(2):
+        feed = read(tmp_path / "repos" / ref.slug / "feed.xml")
+        newest = sorted((r for r in saved if r.repo.slug == ref.slug), key=lambda r: r.window.start)[-3:]
+        assert [e.title for e in feed.entries] == [f"{ref.name} · Daily update report ({r.window.day})"
+                                                   for r in reversed(newest)]
+        assert all(not e.get("links") for e in feed.entries), feed.entries[0].get("links")  # no file: no link
+    assert len(read(tmp_path / "feed.xml").entries) == 3

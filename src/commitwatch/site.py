@@ -376,13 +376,15 @@ def _feed(feed_id: str, title: str, summaries: Iterable[dict[str, Any]], feed_di
 
 
 def _summaries(
-    store: Store, output_dir: Path, language: str, *, pages: bool, result: SiteResult
+    store: Store, output_dir: Path, language: str, *, pages: bool, result: SiteResult,
+    rows: list[ReportRow] | None = None,
 ) -> list[dict[str, Any]]:
-    """The summary of every stored report of ``language``, from the manifest when the snapshot did not
-    change; with ``pages``, each changed (or missing) report page is rendered and written."""
+    """The summary of every stored report of ``language`` (or of ``rows``), from the manifest when the
+    snapshot did not change; with ``pages``, each changed (or missing) report page is rendered and written."""
     tr = i18n.translator(language)
     known = _load_manifest(output_dir, language)
-    rows: list[ReportRow] = store.report_rows(language=language)
+    if rows is None:
+        rows = store.report_rows(language=language)
     summaries: dict[str, dict[str, Any]] = {}
     for row in rows:
         key = str(row.id)
@@ -443,7 +445,11 @@ def write_feeds(store: Store, output_dir: Path, *, language: str, base_url: str 
     report of ``language``. An entry links to the report's page when it exists on disk, else to its
     Markdown or JSON file, else to nothing."""
     result = SiteResult()
-    summaries = _summaries(store, output_dir, language, pages=False, result=result)
+    newest: dict[int, list[ReportRow]] = {}
+    for row in store.report_rows(language=language):  # oldest first: keep each repository's newest
+        newest.setdefault(row.repo_id, []).append(row)
+    rows = sorted((r for mine in newest.values() for r in mine[-FEED_LIMIT:]), key=lambda r: r.id)
+    summaries = _summaries(store, output_dir, language, pages=False, result=result, rows=rows)
     for s in summaries:
         page = output_dir / s["path"]
         for ext in ("html", "md", "json"):

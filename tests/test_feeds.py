@@ -136,3 +136,20 @@ def test_feeds_keep_the_newest_reports(store: Store, tmp_path: Path, monkeypatch
                                                    for r in reversed(newest)]
         assert all(not e.get("links") for e in feed.entries), feed.entries[0].get("links")  # no file: no link
     assert len(read(tmp_path / "feed.xml").entries) == 3
+
+
+def test_run_writes_the_feeds_once_with_every_repository(tmp_path: Path) -> None:
+    from tests.gitrepo import GitRepo
+
+    demo = build_demo_repo(tmp_path / "cache")
+    other = GitRepo.create(tmp_path / "other")
+    other.write("a.py", "x = 1\n")
+    other.commit("feat: a (#1)", committed="2026-02-07T09:00:00+08:00")
+    config = tmp_path / "cw.toml"
+    config.write_text(f'formats = ["html", "atom"]\noutput_dir = "{tmp_path / "out"}"\n'
+                      f'[[repos]]\nrepo = "{demo}"\n[[repos]]\nrepo = "{other.path}"\n', encoding="utf-8")
+    run_cli("run", "--config", str(config), "--date", "2026-02-07", "--no-llm",
+            env={"COMMITWATCH_DB": str(tmp_path / "store.db")})
+    feed = read(tmp_path / "out" / "feed.xml")
+    assert sorted(e.link for e in feed.entries) == ["2026/dynamo-sample/2026-02-07.html", "2026/other/2026-02-07.html"]
+    assert read(tmp_path / "out" / "repos" / "other" / "feed.xml").entries[0].title.startswith("other · ")

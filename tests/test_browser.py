@@ -59,9 +59,18 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A persistent Chromium context on a fresh user-data-dir (one per test module)."""
-    executable = _chromium()
+def chromium() -> str:
+    return _chromium()
+
+
+@pytest.fixture(scope="module")
+def browser(
+    chromium: str, tmp_path_factory: pytest.TempPathFactory, demo: Any, hostile_page: Path
+) -> Iterator[Any]:
+    """A persistent Chromium context on a fresh user-data-dir (one per test module). The pages are built
+    first: Playwright's sync API keeps an event loop running in this thread, and the pipeline runs its
+    own (``asyncio.run``)."""
+    executable = chromium
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="cw-chromium-", dir=tmp_path_factory.getbasetemp())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commitwatch.demo import build_demo_repo
-from commitwatch.models import Analysis, ChangeType, CommitEntry, Importance
+from commitwatch.models import Analysis, ChangeType, Importance, PullRequest
 from commitwatch.render.html import assets, csp_hash, markup, render_html
 from tests.cli import run_cli
 from tests.htmlcheck import HOSTILE, hostile_report, parse
@@ -141,27 +140,14 @@ def test_range_window_title() -> None:
     assert "<h1>Update report (2026-02-05 09:30 – 2026-02-07 18:00)</h1>" in page(tricky_report, "en")
 
 
-@dataclass(slots=True)
-class _WithPR(CommitEntry):
-    pr: Any = None
-
-
-@dataclass
-class _PR:
-    number: int
-    url: str
-
-
 def test_pull_request_from_enrichment_when_present() -> None:
     report = rules_report("en")
-    old = report.entries[0]
-    report.entries[0] = _WithPR(old.commit, old.triage, old.change_type, old.importance,
-                                pr=_PR(5, "https://github.com/acme/engine/pull/5"))
-    report.entries[1] = _WithPR(report.entries[1].commit, report.entries[1].triage, ChangeType.MERGE,
-                                Importance.MEDIUM, pr=_PR(6, "javascript:alert(1)"))
+    report.entries[0].pr = PullRequest(5, "<b>title</b>", "https://github.com/acme/engine/pull/5")
+    report.entries[1].pr = PullRequest(6, "t", "javascript:alert(1)")
     text = render_html(report, translator=translator("en"))
     assert '<a href="https://github.com/acme/engine/pull/5">PR #5</a>' in text
     assert "PR #6" in text and "javascript:" not in text  # a bad URL is not linked
+    assert "PR #77" not in text  # the enrichment wins over the subject's suffix
 
 
 def test_analysis_without_fields_says_none() -> None:

@@ -137,17 +137,12 @@ class Option:
 
 
 def _pr(entry: CommitEntry, report: ReportData) -> tuple[int | None, str | None]:
-    """The pull request behind a commit: ``entry.pr`` when enrichment set one, else the subject's
-    ``(#123)`` suffix."""
-    pr = getattr(entry, "pr", None)
+    """The pull request behind a commit: ``entry.pr`` when GitHub enrichment found one (its URL only when
+    it is http(s)), else the subject's ``(#123)`` suffix."""
+    pr = entry.pr
     if pr is not None:
-        number = getattr(pr, "number", None)
-        if number is None and isinstance(pr, dict):
-            number = pr.get("number")
-        url = getattr(pr, "url", None) or (pr.get("url") if isinstance(pr, dict) else None)
-        if isinstance(number, int):
-            safe_url = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
-            return number, safe_url or report.repo.pull_url(number)
+        url = pr.url if pr.url.lower().startswith(("https://", "http://")) else report.repo.pull_url(pr.number)
+        return pr.number, url
     _title, number = split_subject(entry.commit.subject)
     if number is None:
         return None, None

@@ -113,6 +113,8 @@ class LiveProgress(RunProgress):
         with self._lock:
             row = self._row(repo)
             row.done, row.total = done, total
+            if done >= total and row.state == "analysing":
+                row.state = "highlights"
 
     def written(self, repo: str, paths: Sequence[Path]) -> None:
         with self._lock:

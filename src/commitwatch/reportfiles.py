@@ -4,7 +4,7 @@ written atomically (temp file + rename), so a reader or a crash never sees half 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,9 +69,12 @@ def write_feeds(output_dir: Path, language: str, store: Store) -> list[Path]:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename. Files and folders get the
+    user's umask, like any file a program writes (0644 and 0755 under umask 022): a web server or a
+    teammate reading a cron job's reports must be able to open them."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _create_temporary(path)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
@@ -84,3 +87,14 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as e:
         raise ReportError(f"cannot write {path}: {e.strerror or e}", hint="Check that --output-dir is writable.") from e
 
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new file beside ``path``, created with mode 0666 minus the umask (``mkstemp`` would make it
+    0600, and the rename keeps the mode)."""
+    for _ in range(100):
+        tmp = str(path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp"))
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")

@@ -24,7 +24,8 @@ INTRO = """# Command line
 Generated from `--help` by `scripts/gen_docs.py`; a test fails when this file is out of date.
 
 Exit codes: `0` ok; `1` internal error; `2` usage or config error; `3` source error (git, network);
-`4` report written but degraded (an LLM analysis fell back to rules), unless `--allow-degraded`.
+`4` report written but degraded (an LLM analysis fell back to rules, or the repository lacks objects of a
+commit: the commit is listed with what git could read and a note), unless `--allow-degraded`.
 Errors print one line `commitwatch: error: <message>` and a `hint:` line on stderr; progress goes to
 stderr too (`--quiet` silences it); reports go to files.
 """

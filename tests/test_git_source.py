@@ -356,8 +356,11 @@ def test_messages_in_other_encodings_are_decoded(tmp_path: Path) -> None:
     repo.git("update-ref", "refs/heads/main", sha)
     newest, oldest = open_local(repo.path, tmp_path).collect(None, EVER)
     assert (oldest.subject, oldest.body) == ("fix: café crème", "déjà vu")  # re-encoded by git
-    assert newest.subject == "bad \ufffd bytes"  # not UTF-8: replaced, never an exception
-    assert newest.author.name == "Zo\ufffd"
+    # not UTF-8 and no encoding header: read as Latin-1 (what such old histories mostly are), with a note
+    assert newest.subject == "bad \xff bytes"
+    assert newest.author.name == "Zo\xeb"
+    assert newest.notes == ("the message is not UTF-8 and names no encoding; read as Latin-1",)
+    assert oldest.notes == ()
 
 
 def test_full_branch_ref_is_accepted(zoo: GitRepo, tmp_path: Path) -> None:

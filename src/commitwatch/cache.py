@@ -66,7 +66,10 @@ class AnalysisCache:
         return plan
 
     def save(self, entry: CommitEntry) -> None:
-        """Store one finished analysis at once (and release its claim)."""
+        """Store one finished analysis at once (and release its claim). An analysis of a commit that
+        lacks objects saw only part of it: it is not stored for reuse."""
+        if entry.commit.missing_objects:
+            return
         key = self.keys[entry.commit.sha]
         self.store.save_entry(self.repo_id, entry, key, entry.usage, run_id=self.run_id)
 

@@ -1,7 +1,8 @@
 """Command line: parse flags, build Settings and a Window, call the pipeline, map errors to exit codes.
 
 Exit codes: 0 ok; 1 internal error; 2 usage or config error; 3 source error (git, network);
-4 report written but degraded (an LLM analysis fell back to rules), unless --allow-degraded.
+4 report written but degraded (an LLM analysis fell back to rules, or the repository lacks objects of a
+commit), unless --allow-degraded.
 """
 
 from __future__ import annotations
@@ -103,7 +104,11 @@ ConfigOpt = Annotated[
 NoLLMOpt = Annotated[bool, typer.Option("--no-llm", help="Use the rules analyzer even if an LLM is configured.")]
 DegradedOpt = Annotated[
     bool,
-    typer.Option("--allow-degraded", help="Exit 0 even if some LLM analyses fell back to rules."),
+    typer.Option(
+        "--allow-degraded",
+        help="Exit 0 even if the report is degraded: LLM analyses fell back to rules, or the repository "
+        "lacks objects of some commits.",
+    ),
 ]
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="SQLite store (also COMMITWATCH_DB). Default: the user data dir.")
@@ -196,8 +201,8 @@ def _run(settings: Settings, request: RunRequest, allow_degraded: bool) -> None:
 def _finish_message(outcome: RunOutcome, code: int) -> None:
     if code == ExitCode.DEGRADED:
         _err.print(
-            "commitwatch: report written but degraded: some LLM analyses fell back to rules "
-            "(exit 4; pass --allow-degraded to exit 0)",
+            "commitwatch: report written but degraded: some LLM analyses fell back to rules or the repository "
+            "lacks objects of some commits, see the warnings (exit 4; pass --allow-degraded to exit 0)",
             markup=False,
         )
     elif len(outcome.repos) > 1:

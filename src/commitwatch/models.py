@@ -99,6 +99,12 @@ class Commit:
     body: str
     files: tuple[FileChange, ...] = ()
     patches_collected: bool = False
+    # What could not be read from git, for the report to show on this commit: an unreadable date or
+    # ident, a message in an unexpected encoding, objects the repository lacks.
+    notes: tuple[str, ...] = ()
+    # Ids of objects (trees, blobs) this commit's files or patch need and the repository lacks: the
+    # commit is reported with what git could give, and the report is degraded.
+    missing_objects: tuple[str, ...] = ()
 
     @property
     def short_sha(self) -> str:

@@ -39,7 +39,7 @@ from .redact import redact_commits, redact_report, redaction_warning, safe_url
 from .render.html import markup
 from .reportfiles import report_paths, report_stem, write_atomic, write_feeds, write_report
 from .selection import select
-from .sources import open_repository, resolve_repo
+from .sources import missing_objects_warning, open_repository, resolve_repo
 from .stages import Analysed, Collected, RepoResult, RunOutcome, RunRequest, Triaged
 from .storage import Store
 from .triage import triage
@@ -181,6 +181,8 @@ def collect(run_: _Run, config: RepoConfig) -> Collected:
                                  repo_id, branch, run_.now)
     # newest committer date first; the sort is stable, so equal dates keep git's topological order
     commits = sorted(repository.read_commits(shas), key=lambda c: -c.committed_at.timestamp())
+    lacking = missing_objects_warning(commits)  # such commits are reported with what git could read
+    notes += [lacking] if lacking else []
     run_id = store.start_run(repo_id, branch, window, _fingerprint(settings, run_.llm))
     return Collected(config, ref, repo_id, run_id, branch, head, window, commits, notes)
 
@@ -195,7 +197,8 @@ def redact(run_: _Run, collected: Collected) -> Collected:
     collected.commits = redaction.commits
     if redaction.found:
         collected.notes.append(redaction_warning(run_.settings.language, redaction))
-    run_.store.save_commits(collected.repo_id, collected.commits)
+    # a commit that lacks objects is not stored: a later run that can read it all stores it whole
+    run_.store.save_commits(collected.repo_id, [c for c in collected.commits if not c.missing_objects])
     return collected
 
 
@@ -291,9 +294,10 @@ def write(run_: _Run, analysed: Analysed) -> RepoResult:
     redact_report(report)  # the output gate: what a model or a server's message added
     paths = write_report(report, settings.output_dir, list(settings.formats))
     store.save_report(c.run_id, report)
+    degraded = analysed.degraded or any(commit.missing_objects for commit in c.commits)
     store.finish_run(
         c.run_id,
-        "degraded" if analysed.degraded else "ok",
+        "degraded" if degraded else "ok",
         counts=analyzer_counts(report.entries),
         usage=analysed.usage,
         cost=analysed.cost,
@@ -303,7 +307,7 @@ def write(run_: _Run, analysed: Analysed) -> RepoResult:
     )
     for entry in report.entries:  # the patches were for the model; later stages read the report
         entry.commit = _without_patches(entry.commit)
-    return RepoResult(c.ref.name, report, paths, analysed.degraded, analysed.cost)
+    return RepoResult(c.ref.name, report, paths, degraded, analysed.cost)
 
 
 # --- stage 7: deliver (once, after every repository's report is written) -------------------------------------

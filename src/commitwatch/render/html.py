@@ -222,6 +222,8 @@ class _View:
             listed = self.label("punct.list_separator").join(normalize(p) for p in entry.files_left_out[:5])
             more = self.label("commit.left_out_more") if len(entry.files_left_out) > 5 else ""
             notes.append(f"{count}{self.label('punct.colon')}{listed}{more}")
+        lead = self.label("commit.source_note") + self.label("punct.colon")
+        notes += [lead + normalize(note) for note in entry.commit.notes]
         return notes
 
     def analysis_sections(self, entry: CommitEntry, analysis: Analysis) -> list[Section]:

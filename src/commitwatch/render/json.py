@@ -121,6 +121,8 @@ def _commit(entry: CommitEntry, report: ReportData, tz: ZoneInfo, tr: Translator
         "coverage": entry.coverage,
         "files_left_out": list(entry.files_left_out),
         "pr": _pull(entry),
+        "notes": list(commit.notes),
+        "missing_objects": list(commit.missing_objects),
     }
 
 

@@ -329,6 +329,7 @@ class _View:
                 count = escape_inline(self.tr.plural("commit.left_out", len(entry.files_left_out)))
                 parts.append(f"{count}{self.colon}{listed}")
             notes.append(self.labelled("commit.coverage", self.tr.label("punct.semicolon").join(parts)))
+        notes += [self.labelled("commit.source_note", escape_prose(note)) for note in commit.notes]
         return notes
 
     def none(self) -> str:

@@ -1,6 +1,6 @@
 """Where commits come from: git repositories (local or mirrored), read through the git CLI."""
 
-from commitwatch.sources.git import Repository, open_repository, undated_warning
+from commitwatch.sources.git import Repository, missing_objects_warning, open_repository, undated_warning
 from commitwatch.sources.logparse import PatchLimits
 from commitwatch.sources.mirror import mirror_path
 from commitwatch.sources.repospec import resolve_repo, slugify
@@ -11,6 +11,7 @@ __all__ = [
     "PatchLimits",
     "Repository",
     "mirror_path",
+    "missing_objects_warning",
     "open_repository",
     "resolve_repo",
     "slugify",

@@ -12,51 +12,70 @@ How a window is collected (``Repository.collect``):
    sorts them by committer date, newest first (ties keep git's order, in which children come first).
    Nothing prunes the walk by date: ``--since``/``--max-age`` stop below a commit older than the
    limit, so one descendant with a skewed clock would hide in-window ancestors however far back its
-   clock is. Commits whose
-   committer date git cannot read (timestamp 0, or beyond year 9999) are in no window; ``undated``
-   lists those reachable from the branch so the report can say how many.
-2. Mirrors only: one cheap ``--raw --no-renames`` pass lists every blob the window's diffs need, and the
+   clock is. Commits whose committer date git cannot read (timestamp 0, or beyond year 9999) are in
+   no window; ``undated`` lists those reachable from the branch so the report can say how many.
+2. ``git cat-file --batch`` reads each selected commit's own object, parsed in Python
+   (``logparse.parse_commit_object``): impossible dates or offsets, idents without ``<>``, NUL bytes
+   and messages in other encodings become notes on the commit, never errors.
+3. Mirrors only: one cheap ``--raw --no-renames`` pass lists every blob the window's diffs need, and the
    missing ones are fetched in a single request, so no later call fetches blob by blob (those calls run
    with ``GIT_NO_LAZY_FETCH=1``).
-3. ``git log --no-walk=unsorted --stdin -z --raw -M`` reads the selected commits: metadata, files,
+4. ``git log --no-walk=unsorted --stdin -z --raw -M`` reads the selected commits' files,
    statuses, modes, renames. Merges are diffed against their first parent. With ``patches=False`` it
    also asks for ``--numstat`` (line counts) and that is all.
-4. With ``patches=True``, ``git log --no-walk=unsorted --stdin -p`` with the same diff options prints
+5. With ``patches=True``, ``git log --no-walk=unsorted --stdin -p`` with the same diff options prints
    every patch; it is split per commit (``\x1e<sha>`` lines) and per file (``diff --git`` lines), matched
    to the file list by order, and each file's added/removed lines are counted as they stream by (the
    same numbers ``--numstat`` prints, without running every diff twice). Patch text is capped by
    ``PatchLimits``; merges keep counts but no text. Commits with a type change (whose ``--numstat``
    compares old and new content, while the patch shows a deletion and a creation), or whose sections
    ever disagree with the file list (then matched by path), get their counts from ``--numstat``.
+
+When git cannot read an object in steps 4 and 5 (a partial clone lacking a blob, a missing tree), the
+batch is split until the commits concerned are alone; each of those keeps what can still be read
+(line counts without the patch, else the file list alone, else nothing) and a note naming the objects.
+A mirror first fetches those objects in one more batch and reads them again.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from commitwatch.errors import SourceError, UsageError
 from commitwatch.models import Commit, FileChange, Person, RepoRef, Window
 from commitwatch.sources.logparse import (
+    LAST_STAMP,
+    CommitObject,
     FilePatch,
+    Ident,
     LogRecord,
     PatchLimits,
     RawEntry,
     nul_tokens,
+    parse_batch,
+    parse_commit_object,
     parse_log,
     parse_patches,
     section_path,
 )
-from commitwatch.sources.mirror import fetch_blobs, mirror_path, needed_blobs, sync_mirror
+from commitwatch.sources.mirror import fetch_objects, mirror_path, needed_blobs, sync_mirror
 from commitwatch.sources.repospec import url_scheme
-from commitwatch.sources.runner import DEFAULT_ALLOWED_PROTOCOLS, EMPTY_TREE, Git, check_git_version
+from commitwatch.sources.runner import (
+    DEFAULT_ALLOWED_PROTOCOLS,
+    EMPTY_TREE,
+    Git,
+    MissingObjectsError,
+    check_git_version,
+)
 
 #: Committer timestamps at or beyond this (year 10000) cannot be shown; git prints 0 for a date it
 #: cannot parse. Both put a commit in no window.
-_LAST_STAMP = 253402300800
+_LAST_STAMP = LAST_STAMP
 
 # The same diff options for every call that lists files, so the file order is identical in all of them.
 _DIFF_OPTIONS = (
@@ -69,8 +88,7 @@ _DIFF_OPTIONS = (
     "--ignore-submodules=none",
 )
 _LOG = ("log", "--no-walk=unsorted", "--stdin", "--no-notes", "--no-mailmap")
-_HEADER = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
-_HEADER_FIELDS = 9
+_HEADER = "%x1e%H"
 _BAD_BRANCH = re.compile(r"(^[-/.])|([/.]$)|(\.\.)|(@\{)|(//)|(\.lock$)|[\x00-\x20\x7f~^:?*\[\\]")
 _BRANCHES_SHOWN = 10
 
@@ -138,20 +156,77 @@ class Repository:
         return _newest_first([(int(stamp), sha.decode("ascii")) for stamp, sha in pairs])
 
     def read_commits(self, shas: Sequence[str], patches: bool = True) -> list[Commit]:
-        """The commits ``shas`` (in that order), with their files and, when asked, patches."""
+        """The commits ``shas`` (in that order), with their files and, when asked, patches.
+
+        Never fails because of one commit: a commit whose objects are malformed or missing is returned
+        with what git could give and ``notes`` saying what could not be read (``missing_objects`` for
+        objects the repository lacks, after a mirror tried to fetch them in one batch)."""
         shas = list(shas)
         if not shas:
             return []
+        objects = self._read_objects(shas)
         if self.mirror:
             self._prefetch(shas)
+        merges = {sha for sha, obj in objects.items() if len(obj.parents) > 1}
+        files, missing = self._read_files(shas, patches, merges)
+        if self.mirror and missing:  # a tree, or a blob the prefetch did not know of: one more batch
+            wanted = list(dict.fromkeys(oid for lack in missing.values() for oid in lack.oids))
+            if fetch_objects(self._git, self.git_dir, wanted, known_missing=True):
+                retry = list(missing)
+                self._prefetch(retry)  # the blobs of trees that just arrived
+                again, missing = self._read_files(retry, patches, merges)
+                files.update(again)
+        return [_commit(sha, objects[sha], *files[sha], missing.get(sha)) for sha in shas]
+
+    def _read_objects(self, shas: list[str]) -> dict[str, CommitObject]:
+        """Each commit's own object (parents, idents, message), parsed in Python: git's formatting
+        (``%aI``, ``%an``) gives up on impossible dates and idents that ours turns into notes."""
+        with self._reader.stream("cat-file", "--batch", input=_stdin(shas)) as out:
+            found = dict(parse_batch(out))
+        return {sha: _parsed(found.get(sha)) for sha in shas}
+
+    def _read_files(
+        self, shas: list[str], patches: bool, merges: set[str]
+    ) -> tuple[dict[str, _Files], dict[str, _Lack]]:
+        """Files (and patches) of every commit. When git cannot read some objects, the batch is split
+        until the commits concerned are alone, and each of those gets what can still be read."""
+        try:
+            return self._files(shas, patches, merges), {}
+        except MissingObjectsError as error:
+            if len(shas) == 1:
+                files, lack = self._salvage(shas[0], patches, error)
+                return {shas[0]: files}, {shas[0]: lack}
+        half = len(shas) // 2
+        first, first_lack = self._read_files(shas[:half], patches, merges)
+        second, second_lack = self._read_files(shas[half:], patches, merges)
+        return {**first, **second}, {**first_lack, **second_lack}
+
+    def _files(self, shas: list[str], patches: bool, merges: set[str]) -> dict[str, _Files]:
         records = self._read_log(shas, numstat=not patches)
         if not patches:
-            return [_commit(record, None) for record in records]
-        return self._with_patches(records)
+            return {r.sha: (r.entries, None) for r in records}
+        return self._with_patches(records, merges)
 
-    def _with_patches(self, records: list[LogRecord]) -> list[Commit]:
-        """Read the patches of ``records``, take line counts from them, and build the commits."""
-        merges = {r.sha for r in records if _is_merge(r)}
+    def _salvage(self, sha: str, patches: bool, error: MissingObjectsError) -> tuple[_Files, _Lack]:
+        """What one commit with missing objects still gives: files with line counts but no patch, else
+        the file list alone (no rename detection, which reads blobs), else nothing (its tree is missing)."""
+        oids = list(error.oids)
+        attempts: list[tuple[str, Callable[[], list[LogRecord]]]] = [
+            ("its patch is not shown", lambda: self._read_log([sha], numstat=True)),
+            ("its files are listed without line counts or renames", lambda: self._read_log([sha], numstat=False,
+                                                                                          renames=False)),
+        ]
+        for what, attempt in attempts if patches else attempts[1:]:
+            try:
+                (record,) = attempt()
+            except MissingObjectsError as again:
+                oids += again.oids
+                continue
+            return (record.entries, None), _Lack(tuple(dict.fromkeys(oids)), what, error.detail)
+        return ([], None), _Lack(tuple(dict.fromkeys(oids)), "its files cannot be listed", error.detail)
+
+    def _with_patches(self, records: list[LogRecord], merges: set[str]) -> dict[str, _Files]:
+        """Read the patches of ``records`` and take line counts from them (merges: counts only)."""
         patches = self._read_patches([r.sha for r in records], merges)
         texts = {r.sha: apply_patches(r.entries, patches.get(r.sha, [])) for r in records}
         # Type changes count lines as --numstat does (old content against new, not delete + create);
@@ -162,7 +237,7 @@ class Repository:
             for r in recount:
                 if texts[r.sha] is None:
                     texts[r.sha] = patches_by_path(r.entries, patches.get(r.sha, []))
-        return [_commit(r, None if r.sha in merges else texts[r.sha]) for r in records]
+        return {r.sha: (r.entries, None if r.sha in merges else texts[r.sha]) for r in records}
 
     # --- branches -------------------------------------------------------------------------------------
 
@@ -207,23 +282,33 @@ class Repository:
         return self._walks[ref]
 
     def _prefetch(self, shas: list[str]) -> None:
-        """Fetch, in one request, every blob the window's diffs read (mirrors only)."""
-        args = (*_LOG, "-z", "--raw", "--no-renames", "--no-abbrev", "--diff-merges=first-parent")
-        with self._reader.stream(*args, "--format=%x1e%H", input=_stdin(shas)) as out:
-            entries = [
-                (e.old_mode, e.new_mode, e.old_oid, e.new_oid)
-                for record in parse_log(nul_tokens(out), header_fields=1)
-                for e in record.entries
-            ]
-        fetch_blobs(self._git, self.git_dir, needed_blobs(entries))
+        """Fetch, in one request, every blob the window's diffs read (mirrors only). Commits whose trees
+        cannot be read are left out here; reading them says what they lack."""
+        entries = [
+            (e.old_mode, e.new_mode, e.old_oid, e.new_oid)
+            for record in self._listings(shas)
+            for e in record.entries
+        ]
+        fetch_objects(self._git, self.git_dir, needed_blobs(entries))
 
-    def _read_log(self, shas: list[str], numstat: bool) -> list[LogRecord]:
-        """Metadata and files (``--raw``), with line counts (``--numstat``) only when asked: counting
-        runs the whole diff, which the patch call does anyway."""
+    def _listings(self, shas: list[str]) -> list[LogRecord]:
+        """``--raw --no-renames`` records (tree diffs only, no blob reads) of the commits whose trees
+        can be read."""
+        try:
+            return self._read_log(shas, numstat=False, renames=False)
+        except MissingObjectsError:
+            if len(shas) == 1:
+                return []
+        return self._listings(shas[: len(shas) // 2]) + self._listings(shas[len(shas) // 2 :])
+
+    def _read_log(self, shas: list[str], numstat: bool, renames: bool = True) -> list[LogRecord]:
+        """Files (``--raw``), with line counts (``--numstat``) only when asked: counting runs the whole
+        diff, which the patch call does anyway. ``renames=False`` reads trees only, never a blob."""
         stats = ("--numstat",) if numstat else ()
-        args = (*_LOG, "-z", "--raw", *stats, "--no-abbrev", *_DIFF_OPTIONS, f"--format={_HEADER}")
+        diff = _DIFF_OPTIONS if renames else ("--no-renames", *_DIFF_OPTIONS[1:])
+        args = (*_LOG, "-z", "--raw", *stats, "--no-abbrev", *diff, f"--format={_HEADER}")
         with self._reader.stream(*args, input=_stdin(shas)) as out:
-            return list(parse_log(nul_tokens(out), header_fields=_HEADER_FIELDS))
+            return list(parse_log(nul_tokens(out), header_fields=1))
 
     def _read_patches(self, shas: list[str], merges: set[str]) -> dict[str, list[FilePatch]]:
         """Patches and line counts of every commit (merges: counts only, against the first parent)."""
@@ -300,22 +385,41 @@ def _local_git(ref: RepoRef, protocols: tuple[str, ...]) -> Git:
 # --- building Commit objects --------------------------------------------------------------------------
 
 
-def _commit(record: LogRecord, texts: list[str | None] | None) -> Commit:
-    """A ``Commit`` from a log record; ``texts`` are the files' patches (None: patches not collected)."""
-    sha, parents, a_name, a_email, a_date, c_name, c_email, c_date, message = record.fields
-    subject, body = split_message(message.decode("utf-8", "replace"))
-    patches: list[str | None] = texts if texts is not None else [None] * len(record.entries)
+def _parsed(raw: bytes | None) -> CommitObject:
+    return parse_commit_object(raw) if raw is not None else _UNREADABLE
+
+
+def _commit(sha: str, obj: CommitObject, entries: list[RawEntry], texts: list[str | None] | None,
+            lack: _Lack | None) -> Commit:  # fmt: skip
+    """A ``Commit`` from its parsed object and its files; ``texts`` are the files' patches (None: not
+    collected). Dates that cannot be read fall back (author → committer → author → the epoch), with a
+    note; objects the repository lacks are named in a note and in ``missing_objects``."""
+    subject, body = split_message(obj.message)
+    notes = [*obj.author.notes, *obj.committer.notes, *obj.notes]
+    committed = obj.committer.when or obj.author.when
+    if obj.committer.when is None:
+        notes.append("the committer date cannot be read; " + ("the author date is shown" if committed else
+                                                              "1970-01-01 is shown"))  # fmt: skip
+    committed = committed or datetime.fromtimestamp(0, timezone.utc)
+    if obj.author.when is None:
+        notes.append("the author date cannot be read; the committer date is shown")
+    if lack is not None:
+        named = ", ".join(oid[:12] for oid in lack.oids) or lack.detail
+        notes.append(f"the repository lacks objects of this commit: {named}; {lack.what}")
+    patches: list[str | None] = texts if texts is not None else [None] * len(entries)
     return Commit(
-        sha=sha.decode("ascii"),
-        parents=tuple(parents.decode("ascii").split()),
-        author=Person(_text(a_name), _text(a_email)),
-        authored_at=datetime.fromisoformat(a_date.decode("ascii")),
-        committer=Person(_text(c_name), _text(c_email)),
-        committed_at=datetime.fromisoformat(c_date.decode("ascii")),
+        sha=sha,
+        parents=obj.parents,
+        author=Person(obj.author.name, obj.author.email),
+        authored_at=obj.author.when or committed,
+        committer=Person(obj.committer.name, obj.committer.email),
+        committed_at=committed,
         subject=subject,
         body=body,
-        files=tuple(_file(entry, text) for entry, text in zip(record.entries, patches, strict=True)),
+        files=tuple(_file(entry, text) for entry, text in zip(entries, patches, strict=True)),
         patches_collected=texts is not None,
+        notes=tuple(dict.fromkeys(notes)),
+        missing_objects=lack.oids if lack is not None else (),
     )
 
 
@@ -360,8 +464,18 @@ def patches_by_path(entries: list[RawEntry], patches: list[FilePatch]) -> list[s
     return ["".join(found[e.path]) if e.path in found else None for e in entries]
 
 
-def _is_merge(record: LogRecord) -> bool:
-    return len(record.fields[1].split()) > 1
+@dataclass(frozen=True, slots=True)
+class _Lack:
+    """What one commit could not get: the object ids git named, what is missing from the commit, and
+    git's message."""
+
+    oids: tuple[str, ...]
+    what: str
+    detail: str
+
+
+_Files = tuple[list[RawEntry], list[str | None] | None]
+_UNREADABLE = CommitObject((), Ident("", "", None), Ident("", "", None), "", ("git cannot read this commit object",))
 
 
 def split_message(message: str) -> tuple[str, str]:
@@ -381,10 +495,6 @@ def split_message(message: str) -> tuple[str, str]:
 def decode_path(raw: bytes) -> str:
     """A path from git's raw bytes: UTF-8, with any other byte shown as ``\\xNN``."""
     return raw.decode("utf-8", "backslashreplace")
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
 
 
 def _stdin(shas: list[str]) -> bytes:
@@ -450,6 +560,21 @@ def undated_warning(shas: Sequence[str], branch: str) -> str | None:
     many = len(shas) != 1
     count = f"{len(shas)} commit{'s' if many else ''} reachable from {branch} {'have' if many else 'has'}"
     return f"{count} a committer date that cannot be read, so no window holds {'them' if many else 'it'}: {shown}{more}"
+
+
+def missing_objects_warning(commits: Sequence[Commit]) -> str | None:
+    """The report-header warning for commits reported without some of their objects."""
+    lacking = [c for c in commits if c.missing_objects]
+    if not lacking:
+        return None
+    shown = ", ".join(c.sha[:10] for c in lacking[:_BRANCHES_SHOWN])
+    more = f" (and {len(lacking) - _BRANCHES_SHOWN} more)" if len(lacking) > _BRANCHES_SHOWN else ""
+    many = len(lacking) != 1
+    return (
+        f"the repository lacks objects of {len(lacking)} commit{'s' if many else ''} ({shown}{more}): "
+        f"{'they are' if many else 'it is'} reported with what git could read; see the note on "
+        f"{'each' if many else 'it'}"
+    )
 
 
 def _bounds(window: Window) -> tuple[float, float]:

@@ -178,28 +178,67 @@ def missing_objects(git: Git, oids: list[str]) -> list[str]:
     """
     if not oids:
         return []
+    git = git.with_env(GIT_NO_LAZY_FETCH="1")  # checking an id must never fetch it
     listing = "".join(f"100644 blob {oid}\t{oid}\n" for oid in oids).encode("ascii")
     tree = git.run("mktree", "--missing", input=listing).decode("ascii").strip()
     out = git.run("rev-list", "--objects", "--missing=print", "--no-walk", tree)
     return [line[1:].decode("ascii") for line in out.splitlines() if line.startswith(b"?")]
 
 
-def fetch_blobs(git: Git, path: Path, oids: list[str]) -> int:
-    """Fetch the missing ones among ``oids`` in one request. Returns how many were missing."""
+def fetch_objects(git: Git, path: Path, oids: list[str], *, known_missing: bool = False) -> int:
+    """Fetch the missing ones among ``oids`` in one request. Returns how many arrived.
+
+    ``oids`` are blob ids (checked first: only the absent ones are asked for), or, with
+    ``known_missing``, ids git just failed to read (trees or blobs), asked for as they are.
+    When the remote cannot give some of them (it pruned an object), the request fails as a whole; the
+    ids are then split in halves and fetched again, so that every object the remote has arrives (a few
+    more requests per unavailable object) and only the unavailable ones stay missing, for the reader to
+    report. A failure that is not about the objects (the remote is unreachable) stops at once."""
     if not oids:
         return 0
     with mirror_lock(path):
-        missing = missing_objects(git, oids)
-        if missing:
-            git.with_config("fetch.negotiationAlgorithm=noop").run(
-                "fetch",
-                "origin",
-                "--no-tags",
-                "--no-write-fetch-head",
-                "--recurse-submodules=no",
-                "--filter=blob:none",
-                "--quiet",
-                "--stdin",
-                input="".join(f"{oid}\n" for oid in missing).encode("ascii"),
-            )
-    return len(missing)
+        wanted = list(oids) if known_missing else missing_objects(git, oids)
+        return _fetch_halves(git, wanted, [_FETCH_ATTEMPTS])[0]
+
+
+#: Most fetch requests one ``fetch_objects`` makes while splitting around objects a remote lacks.
+_FETCH_ATTEMPTS = 64
+
+
+def _fetch_halves(git: Git, oids: list[str], budget: list[int]) -> tuple[int, bool]:
+    """Fetch ``oids``; on a refusal, each half on its own. Returns how many arrived, and False when the
+    remote is out of reach (then nothing more is tried)."""
+    if not oids or budget[0] <= 0:
+        return 0, True
+    budget[0] -= 1
+    try:
+        git.with_config("fetch.negotiationAlgorithm=noop").run(
+            "fetch",
+            "origin",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--recurse-submodules=no",
+            "--filter=blob:none",
+            "--quiet",
+            "--stdin",
+            input="".join(f"{oid}\n" for oid in oids).encode("ascii"),
+        )
+        return len(oids), True
+    except SourceError as error:
+        if len(oids) == 1 or not _refused(str(error)):
+            return 0, _refused(str(error))
+    half = len(oids) // 2
+    got, reachable = _fetch_halves(git, oids[:half], budget)
+    if not reachable:
+        return got, False
+    more, reachable = _fetch_halves(git, oids[half:], budget)
+    return got + more, reachable
+
+
+def _refused(message: str) -> bool:
+    """Whether a fetch failed because the remote would not give an object (rather than not at all)."""
+    low = message.lower()
+    return any(marker in low for marker in _REFUSALS)
+
+
+_REFUSALS = ("not our ref", "upload-pack", "no such object", "not found", "unadvertised")

@@ -307,11 +307,43 @@ _AUTH = (
 )
 
 
+class MissingObjectsError(SourceError):
+    """git could not read objects it needed (a partial clone lacking a blob or a tree, a pruned or
+    damaged object). ``oids`` are the object ids git named, ``detail`` its message."""
+
+    def __init__(self, message: str, hint: str, oids: tuple[str, ...], detail: str) -> None:
+        super().__init__(message, hint=hint)
+        self.oids = oids
+        self.detail = detail
+
+
+_MISSING = (
+    "unable to read",
+    "could not read",
+    "missing blob",
+    "missing tree",
+    "bad tree object",
+    "lazy fetching disabled",
+    "from promisor remote",
+    "is corrupt",
+    "invalid object",
+)
+_OID = re.compile(r"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b")
+
+
 def git_error(args: Sequence[str], code: int, stderr: str, where: Path | str | None) -> SourceError:
     """A ``SourceError`` for a failed git call, saying what to check."""
     detail = _last_line(stderr) or f"exit status {code}"
     low = stderr.lower()
     command = f"git {args[0]}" if args else "git"
+    if command in ("git log", "git cat-file", "git diff-tree") and any(marker in low for marker in _MISSING):
+        oids = tuple(dict.fromkeys(_OID.findall(stderr)))
+        return MissingObjectsError(
+            f"{command} failed: the repository lacks objects ({detail})",
+            hint=f"{where} is a partial clone or is damaged; `git fsck` there tells what is missing.",
+            oids=oids,
+            detail=detail,
+        )
     if "not a git repository" in low:
         return SourceError(
             f"{where} is not a git repository",
@@ -328,6 +360,12 @@ def git_error(args: Sequence[str], code: int, stderr: str, where: Path | str | N
             f"{command} failed: {detail}",
             hint="This URL's protocol is not in the allowed list (https and ssh by default); "
             "use an https:// or ssh:// URL.",
+        )
+    if "bogus commit object" in low:
+        return SourceError(
+            f"{command} failed: a commit object is malformed ({detail})",
+            hint=f"git cannot read that commit's parents, so it cannot walk the history below it; "
+            f"`git fsck` in {where} names the object.",
         )
     if "lazy fetching disabled" in low or "from promisor remote" in low:
         return SourceError(

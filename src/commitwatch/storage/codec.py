@@ -152,6 +152,8 @@ def commit_to_data(commit: Commit) -> dict[str, Any]:
         "subject": commit.subject,
         "body": commit.body,
         "files": [file_to_data(f) for f in commit.files],
+        "notes": list(commit.notes),
+        "missing_objects": list(commit.missing_objects),
     }
 
 
@@ -167,6 +169,8 @@ def commit_from_data(data: dict[str, Any]) -> Commit:
         body=data["body"],
         files=tuple(file_from_data(f) for f in data.get("files", ())),
         patches_collected=False,
+        notes=tuple(data.get("notes", ())),
+        missing_objects=tuple(data.get("missing_objects", ())),
     )
 
 

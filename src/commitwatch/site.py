@@ -29,7 +29,7 @@ import posixpath
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -302,7 +302,6 @@ def _index_page(repos: list[_Repo], language: str, base_url: str | None) -> str:
 def _repo_page(repo: _Repo, language: str, base_url: str | None) -> str:
     tr = i18n.translator(language)
     here = repo.folder
-    newest = repo.reports[-1]
     recent = [s for s in repo.reports if s["day"]]
     span = TREND_DAYS[-1]
     if recent:
@@ -333,7 +332,6 @@ def _repo_page(repo: _Repo, language: str, base_url: str | None) -> str:
         areas=[{"area": tr.label("rules.root") if a in ("", ".") else normalize(a), "commits": c, "lines": n}
                for a, (c, n) in top_areas],
         span=span,
-        newest_analyzer=newest["analyzer"],
         reports=[
             {
                 "href": _href(base_url, here, s["path"]),
@@ -353,8 +351,6 @@ def _repo_page(repo: _Repo, language: str, base_url: str | None) -> str:
 
 def _feed(feed_id: str, title: str, summaries: Iterable[dict[str, Any]], feed_dir: str, base_url: str | None,
           language: str, alternate: str) -> str:
-    from datetime import datetime
-
     entries = [
         FeedEntry(
             id=s["feed"]["id"],

@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok; 1 internal error; 2 usage or config error; 3 source error (git, network);
 4 report written but degraded (an LLM analysis fell back to rules, or the repository lacks objects of a
-commit), unless --allow-degraded.
+commit), unless --allow-degraded;
+5 reports written and stored, but a notification failed after its retries (recorded; retried next run).
 """
 
 from __future__ import annotations
@@ -192,14 +193,28 @@ def _run(settings: Settings, request: RunRequest, allow_degraded: bool) -> None:
             if _state.traceback:
                 traceback.print_exception(type(result.error), result.error, result.error.__traceback__)
             _print_error(result.error, f"{result.name}: ")
+    _print_undelivered(outcome.undelivered)
     code = outcome.exit_code(allow_degraded)
     if code != ExitCode.OK:
         _finish_message(outcome, code)
         raise typer.Exit(code)
 
 
+def _print_undelivered(undelivered: list[tuple[str, str]]) -> None:
+    from .term import clean
+
+    for target, detail in undelivered:  # ids and details are redacted: no URL, no token
+        _err.print(f"commitwatch: warning: notification to {target} failed: {clean(detail)}", markup=False)
+
+
 def _finish_message(outcome: RunOutcome, code: int) -> None:
-    if code == ExitCode.DEGRADED:
+    if code == ExitCode.DELIVERY:
+        _err.print(
+            "commitwatch: reports written, but a notification failed; it is recorded and the next run or "
+            "`commitwatch notify` retries it (exit 5)",
+            markup=False,
+        )
+    elif code == ExitCode.DEGRADED:
         _err.print(
             "commitwatch: report written but degraded: some LLM analyses fell back to rules or the repository "
             "lacks objects of some commits, see the warnings (exit 4; pass --allow-degraded to exit 0)",
@@ -272,7 +287,7 @@ def report(
         _weekly(settings, target, week, use_llm=not no_llm)
         return
     window = _window(settings, date, since, until, since_last_run)
-    request = _pipeline().RunRequest((target,), window, since_last_run, use_llm=not no_llm)
+    request = _pipeline().RunRequest((target,), window, since_last_run, use_llm=not no_llm, notify=False)
     _run(settings, request, allow_degraded)
 
 
@@ -301,11 +316,12 @@ def run(
     no_llm: NoLLMOpt = False,
     allow_degraded: DegradedOpt = False,
 ) -> None:
-    """Report every repository in the config file for the same window, in one run.
+    """Report every repository in the config file for the same window, in one run; then notify.
 
     Repositories are collected in parallel and share one LLM pool; each report is written as soon as its
     repository is done. A repository that fails is reported as failed while the others go on; the exit
-    code is the worst outcome.
+    code is the worst outcome. After every report is written, the digest goes to the [notify] targets
+    that have not had it yet (exit 5 when one failed; the next run retries it).
     """
     settings = _settings(config, tz, lang, format, output_dir, db)
     if not settings.repos:
@@ -316,6 +332,56 @@ def run(
     window = _window(settings, date, since, until, since_last_run)
     request = _pipeline().RunRequest(tuple(settings.repos), window, since_last_run, use_llm=not no_llm)
     _run(settings, request, allow_degraded)
+
+
+@app.command()
+def notify(
+    date: DateOpt = None,
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="Only this repository. Default: every repository in the config.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Send again to targets that already had it.")] = False,
+    tz: TzOpt = None,
+    lang: LangOpt = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Send a stored day's notification digest: no git, no LLM, only the store and the targets.
+
+    Targets that already received a report are skipped unless --force. Exit 5 when a delivery failed.
+    """
+    from .deliver.notify import notify_reports
+    from .sources import resolve_repo
+    from .window import parse_day, yesterday
+
+    settings = _settings(config, tz, lang, db=db)
+    if not (settings.notify.urls or settings.notify.targets):
+        raise UsageError("no notification targets are configured",
+                         hint="Add [notify] urls or [[notify.targets]] (docs/notifications.md), "
+                              "or set COMMITWATCH_NOTIFY_URLS.")
+    day = parse_day(date) if date else yesterday(settings.timezone)
+    names = [repo] if repo is not None else [r.repo for r in settings.repos]
+    if not names:
+        raise UsageError("no repository given", hint="Pass --repo, or list [[repos]] in the config file.")
+    branches = {r.repo: r.branch for r in settings.repos}
+    reports: list[ReportData] = []
+    with _store(settings) as store:
+        for name in names:
+            ref = resolve_repo(name) if Path(name).exists() else name  # a name is looked up, never fetched
+            stored = store.load_report(ref, language=settings.language, day=day, branch=branches.get(name),
+                                       tz=settings.timezone)
+            if stored is None:
+                _err.print(f"commitwatch: warning: no stored {settings.language} report of {name} for {day}",
+                           markup=False)
+                continue
+            reports.append(stored)
+        if not reports:
+            raise UsageError(f"no stored {settings.language} report for {day}",
+                             hint="Run `commitwatch run` (or `report`) for that day first.")
+        outcome = notify_reports(settings, store, reports, force=force, progress=_say)
+    _print_undelivered(outcome.failed)
+    if outcome.failed:
+        raise typer.Exit(ExitCode.DELIVERY)
 
 
 @app.command()
@@ -426,7 +492,8 @@ def demo(
     path = build_demo_repo(settings.cache_dir)
     _say(f"demo repository: {path}")
     settings.db = path.parent / "commitwatch-demo.db"
-    request = _pipeline().RunRequest((RepoConfig(repo=str(path)),), day_window(DEMO_DAY, DEMO_TZ), use_llm=False)
+    request = _pipeline().RunRequest((RepoConfig(repo=str(path)),), day_window(DEMO_DAY, DEMO_TZ), use_llm=False,
+                                     notify=False)
     _run(settings, request, allow_degraded=True)
 
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -136,8 +136,38 @@ class PublishSettings(_Section):
         return self.github_repo is not None
 
 
+class NotifyTarget(_Section):
+    """One notification target: an apprise URL (or the environment variable holding it) and what it
+    wants to receive. docs/notifications.md describes every key."""
+
+    url: str | None = Field(None, min_length=1, description="apprise URL (it holds credentials)")
+    url_env: str | None = Field(None, min_length=1, description="environment variable holding the URL")
+    format: Literal["markdown", "text"] = "markdown"
+    max_items: int = Field(10, ge=1, le=200, description="highlights and commits listed per repository")
+    language: Language | None = Field(None, description="digest language; default: the report language")
+    repos: list[str] = Field(default_factory=list, description="only these repositories (names as in [[repos]])")
+    importance: list[Literal["high", "medium", "low"]] | None = Field(
+        None, description="list commits of these levels, and send nothing when none; default: list high"
+    )
+    report_base_url: str | None = Field(None, description="links to the full reports: base + <YYYY>/<slug>/<day>.<ext>")
+    report_format: Literal["md", "html", "json"] = "md"
+    api_url: str | None = Field(None, description="another endpoint for DingTalk/WeCom/Feishu/Lark/Slack webhooks")
+
+    @model_validator(mode="after")
+    def _one_url(self) -> NotifyTarget:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of url or url_env")
+        return self
+
+
 class NotifySettings(_Section):
-    urls: list[str] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list, description="apprise URLs with default options")
+    targets: list[NotifyTarget] = Field(default_factory=list)
+    report_base_url: str | None = Field(None, description="default report_base_url of every target")
+    retries: int = Field(3, ge=0, le=10, description="retries of a failed post (timeouts, 429, 5xx)")
+    retry_backoff: float = Field(2.0, ge=0, description="first wait in seconds; doubles")
+    max_retry_wait: float = Field(60.0, ge=0, description="longest wait between retries, seconds")
+    timeout: float = Field(15.0, gt=0, description="seconds per HTTP request")
 
 
 class Settings(_Section):
@@ -196,6 +226,15 @@ def parse_formats(text: str) -> list[str]:
     return items
 
 
+_URL_SEPARATOR = re.compile(r"\s+|,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+
+
+def split_urls(text: str) -> list[str]:
+    """``COMMITWATCH_NOTIFY_URLS``: URLs separated by whitespace, or by a comma before a scheme (a comma
+    inside a URL's query stays)."""
+    return [part for part in _URL_SEPARATOR.split(text.strip()) if part]
+
+
 # Environment variables and the settings they set. LLM ones keep the names in DESIGN.md.
 _ENV_KEYS: dict[str, tuple[str, ...]] = {
     "TIMEZONE": ("timezone",),
@@ -207,6 +246,7 @@ _ENV_KEYS: dict[str, tuple[str, ...]] = {
     "LLM_BASE_URL": ("llm", "base_url"),
     "LLM_MODEL": ("llm", "model"),
     "GITHUB_API_URL": ("github", "api_url"),
+    "NOTIFY_URLS": ("notify", "urls"),
 }
 
 
@@ -223,6 +263,8 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
                 parsed = parse_formats(value)
             except ValueError as e:
                 raise ConfigError(f"{ENV_PREFIX}{suffix}: {e}", hint="Fix or unset the variable.") from e
+        if suffix == "NOTIFY_URLS":
+            parsed = split_urls(value)
         _set_path(out, path, parsed)
     return out
 

@@ -12,6 +12,7 @@ class ExitCode:
     USAGE = 2
     SOURCE = 3
     DEGRADED = 4
+    DELIVERY = 5
 
 
 class CommitwatchError(Exception):
@@ -62,3 +63,10 @@ class GitHubError(CommitwatchError):
 
 class RateLimited(GitHubError):
     """GitHub's primary or secondary rate limit would need a longer wait than ``github.max_wait`` allows."""
+
+
+class DeliveryError(CommitwatchError):
+    """Reports were written and stored, but a notification could not be delivered (after its retries).
+    The failure is recorded; the next run (or ``commitwatch notify``) retries it."""
+
+    exit_code = ExitCode.DELIVERY

@@ -108,7 +108,7 @@ def run(
     if "atom" in settings.formats and written:  # once, over the store, every new report included
         written[-1].paths += write_feeds(settings.output_dir, settings.language, store)
     watcher.finished()
-    deliver(settings, store, outcome)
+    deliver(settings, store, outcome, notify=request.notify, environ=environ)
     return outcome
 
 
@@ -313,9 +313,19 @@ def write(run_: _Run, analysed: Analysed) -> RepoResult:
 # --- stage 7: deliver (once, after every repository's report is written) -------------------------------------
 
 
-def deliver(settings: Settings, store: Store, outcome: RunOutcome) -> None:
+def deliver(
+    settings: Settings, store: Store, outcome: RunOutcome, *, notify: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> None:
     """Publishing (GitHub contents or issues) and notifications plug in here: ``outcome.repos`` holds each
     written report and its files. A failed delivery is recorded and never loses a report."""
+    if notify and (settings.notify.urls or settings.notify.targets):
+        from .deliver.notify import notify_reports
+
+        reports = [r.report for r in outcome.repos if r.report is not None]
+        failed = [(r.name, r.error.message) for r in outcome.repos if r.error is not None]
+        sent = notify_reports(settings, store, reports, failed=failed, environ=environ)
+        outcome.undelivered += sent.failed
 
 
 # --- one repository: `commitwatch report` -----------------------------------------------------------------

@@ -23,6 +23,7 @@ class RunRequest:
     window: Window | None = None
     since_last_run: bool = False
     use_llm: bool = True
+    notify: bool = True  # send the digest to [notify] targets after the reports (`report` and `demo` do not)
 
 
 @dataclass
@@ -42,12 +43,16 @@ class RunOutcome:
     repos: list[RepoResult]
     usage: Usage
     cost: float | None = None
+    undelivered: list[tuple[str, str]] = field(default_factory=list)  # (target id, redacted reason)
 
     def exit_code(self, allow_degraded: bool = False) -> int:
-        """The worst outcome: a failed repository's code, else 4 when degraded (unless allowed), else 0."""
+        """The worst outcome: a failed repository's code, else 5 when a notification failed, else 4 when
+        degraded (unless allowed), else 0."""
         failures = [r.error.exit_code for r in self.repos if r.error is not None]
         if failures:
             return max(failures)
+        if self.undelivered:
+            return ExitCode.DELIVERY
         if any(r.degraded for r in self.repos) and not allow_degraded:
             return ExitCode.DEGRADED
         return ExitCode.OK

@@ -1,3 +1,6 @@
-"""Delivery: reports published to GitHub (``github``: contents API files or issues), with mentions
-neutralised (``mentions``). Every attempt is recorded in the store, so a rerun never posts twice and a
-failed delivery is retried by the next run."""
+"""Delivery: where finished reports go after they are written. Reports published to GitHub
+(``github``: contents API files or issues) and the notification digest to chat and mail (``notify``,
+with ``message`` building the digest and ``split`` fitting it to each service), with mentions
+neutralised (``mentions``). Reports are written and stored before any delivery starts, and every
+attempt is recorded in the store, so a rerun never posts twice, a failed delivery never loses a report,
+and the next run retries it."""

@@ -188,7 +188,7 @@ def notify_reports(
                 outcome.skipped.append((target.id, why))
                 say(f"notify {target.id}: {why}")
                 continue
-            digest = build_digest(todo, _digest_options(settings, options), failed=failures)
+            digest = build_digest(todo, _digest_options(settings, options, todo), failed=failures)
             if options.importance is not None and digest.listed == 0:
                 outcome.skipped.append((target.id, "no commit of the selected importance"))
                 say(f"notify {target.id}: no commit of the selected importance")
@@ -213,10 +213,10 @@ def _wanted(repos: Sequence[str], report: ReportData) -> bool:
     return any(name in repos for name in (ref.name, ref.spec, ref.github, ref.url, ref.path) if name)
 
 
-def _digest_options(settings: Settings, options: NotifyTarget) -> DigestOptions:
+def _digest_options(settings: Settings, options: NotifyTarget, reports: Sequence[ReportData]) -> DigestOptions:
     levels = options.importance if options.importance is not None else ["high"]
     return DigestOptions(
-        language=options.language or settings.language,
+        language=options.language or (reports[0].language if reports else settings.language),
         max_items=options.max_items,
         importance=tuple(Importance(level) for level in levels),
         report_base_url=options.report_base_url or settings.notify.report_base_url,

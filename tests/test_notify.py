@@ -453,4 +453,14 @@ def test_notify_without_a_stored_report_is_a_usage_error(tmp_path, project, hook
 
     config = cli_config(tmp_path, project.path, hook)
     result = run_cli("notify", "--config", str(config), "--date", "2026-01-01", expect=2)
-    assert "no stored report" in result.stderr and hook.received == []
+    assert "no stored zh-CN report for 2026-01-01" in result.stderr and hook.received == []
+
+
+def test_report_of_one_repository_sends_no_notification(tmp_path, project, hook):
+    from tests.cli import run_cli
+
+    config = cli_config(tmp_path, project.path, hook)
+    run_cli("report", "--config", str(config), "--date", "2026-02-07", "--no-llm")
+    assert hook.received == []  # only `run` notifies; `notify` sends a stored day on demand
+    run_cli("notify", "--config", str(config), "--date", "2026-02-07")
+    assert len(hook.received) == 1

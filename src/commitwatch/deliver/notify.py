@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import NotifySettings, NotifyTarget, Settings
 from ..errors import ConfigError
 from ..models import Importance, ReportData
+from ..redact import redact_text, remember_secret
 from .message import Digest, DigestOptions, Flavour, build_digest
 from .split import Unit, measure, split_message
 
@@ -113,7 +114,16 @@ def target_id(url: str) -> str:
 
 
 def resolve_targets(notify: NotifySettings, environ: Mapping[str, str]) -> list[Target]:
-    """Every configured target with its URL (``url_env`` read now), simple ``urls`` first."""
+    """Every configured target with its URL (``url_env`` read now), simple ``urls`` first. Each URL's
+    credentials are registered with ``commitwatch.redact``, so no output anywhere can show them."""
+    targets = _targets(notify, environ)
+    for target in targets:
+        for secret in url_secrets(target.url):
+            remember_secret(secret)
+    return targets
+
+
+def _targets(notify: NotifySettings, environ: Mapping[str, str]) -> list[Target]:
     targets: list[Target] = []
     for url in notify.urls:
         options = NotifyTarget(url=url)
@@ -245,7 +255,7 @@ def _send_digest(
             continue  # sent by an earlier attempt that failed on a later part
         title = digest.title if len(parts) == 1 else f"{digest.title} ({index}/{len(parts)})"
         ok, detail = _with_retries(lambda: sender.send(title, part), settings, sleep)  # noqa: B023
-        detail = redact(detail, url_secrets(target.url)) if detail else detail
+        detail = redact_text(redact(detail, url_secrets(target.url))) if detail else detail
         store.record_delivery(target.id, part_key, "ok" if ok else "failed", content_hash=content_hash,
                               detail=detail, run_id=run_id)
         if not ok:

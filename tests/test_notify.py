@@ -291,8 +291,8 @@ def test_mentions_in_commit_text_are_neutralised(tmp_path, store, hook):
     settings = settings_for(tmp_path, [{"url": f"json://{hook.netloc}/h"}])
     notify_reports(settings, store, [report], environ={}, sleep=no_sleep)
     message = hook.received[0].json["message"]
-    assert "@\u2060all" in message and "@\u2060octocat" in message
-    assert not re.search(r"@(?!\u2060)\w", message)
+    assert "@\u200ball" in message and "@\u200boctocat" in message
+    assert not re.search(r"@(?!\u200b)\w", message)
     assert "<!channel>" not in message and not re.search(r"<@\w", message)
 
 
@@ -419,7 +419,7 @@ def test_run_notifies_once_and_a_rerun_posts_nothing(tmp_path, project, hook):
     run_cli("run", "--config", str(config), "--date", "2026-02-07", "--no-llm")
     assert len(hook.received) == 1
     message = hook.received[0].json["message"]
-    assert "@\u2060maintainers" in message
+    assert "@\u200bmaintainers" in message
     run_cli("run", "--config", str(config), "--date", "2026-02-07", "--no-llm")
     assert len(hook.received) == 1  # the rerun posted nothing
     run_cli("notify", "--config", str(config), "--date", "2026-02-07")

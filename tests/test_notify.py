@@ -293,6 +293,7 @@ def test_mentions_in_commit_text_are_neutralised(tmp_path, store, hook):
     message = hook.received[0].json["message"]
     assert "@\u200ball" in message and "@\u200boctocat" in message
     assert not re.search(r"@(?!\u200b)\w", message)
+    assert "U+200B" not in message  # the zero-width space stays invisible: the text reads the same
     assert "<!channel>" not in message and not re.search(r"<@\w", message)
 
 

@@ -231,16 +231,15 @@ def _render_span(span: Span, flavour: Flavour) -> str:
 
 
 def _text(text: str, flavour: Flavour, *, inline: bool = False) -> str:
-    """Untrusted text for one flavour: one line, mentions neutralised, markup escaped."""
+    """Untrusted text for one flavour: one line, markup escaped, then mentions neutralised (after the
+    escaping, which would otherwise show the zero-width space as ``<U+200B>``)."""
     lead = " " if inline and text[:1] == " " else ""
-    text = neutralise_mentions(normalize(text))
+    text = normalize(text)
     if flavour == "markdown":
-        escaped = escape_inline(text)
-        # escape_inline treats the text as a line start; mid-line a leading "-" or "1." is harmless
-        return lead + escaped
-    if flavour == "slack":
-        return lead + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return lead + text
+        text = escape_inline(text)  # as a line start; mid-line a leading "-" or "1." escaped is harmless
+    elif flavour == "slack":
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return lead + neutralise_mentions(text)
 
 
 def _slack_url(url: str) -> str:

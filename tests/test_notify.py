@@ -465,3 +465,39 @@ def test_report_of_one_repository_sends_no_notification(tmp_path, project, hook)
     assert hook.received == []  # only `run` notifies; `notify` sends a stored day on demand
     run_cli("notify", "--config", str(config), "--date", "2026-02-07")
     assert len(hook.received) == 1
+
+
+def test_an_earlier_window_that_failed_is_retried_by_the_next_run(tmp_path, store, hook):
+    from datetime import timedelta
+
+    settings = settings_for(tmp_path, [{"url": f"json://{hook.netloc}/hook"}], retries=0)
+    day1 = llm_report("zh-CN")
+    w = day1.window
+    day2 = replace(day1, window=replace(w, start=w.start + timedelta(days=1), end=w.end + timedelta(days=1),
+                                        day=w.day + timedelta(days=1)))
+    for report in (day1, day2):
+        store.save_report(None, report)
+    hook.script(Answer(500))
+    first = notify_reports(settings, store, [day1], retry_failed=True, environ={}, sleep=no_sleep)
+    assert len(first.failed) == 1
+    # the next run is for another window (a cron with --since-last-run): day 1 goes out too
+    second = notify_reports(settings, store, [day2], retry_failed=True, environ={}, sleep=no_sleep)
+    assert second.failed == [] and len(second.sent) == 2
+    titles = [b["title"] for b in hook.bodies()]
+    assert titles == ["commitwatch 每日摘要（2026-02-08）", "commitwatch 每日摘要（2026-02-07）"]
+    third = notify_reports(settings, store, [day2], retry_failed=True, environ={}, sleep=no_sleep)
+    assert third.sent == [] and len(hook.bodies()) == 2
+    assert store.failed_deliveries(day1.generated_at - timedelta(days=3650)) == []
+
+
+def test_earlier_failures_older_than_the_retry_window_are_left_alone(tmp_path, store, hook):
+    from datetime import datetime, timedelta, timezone
+
+    settings = settings_for(tmp_path, [{"url": f"json://{hook.netloc}/hook"}], retries=0)
+    day1 = llm_report("zh-CN")
+    store.save_report(None, day1)
+    hook.script(Answer(500))
+    notify_reports(settings, store, [day1], environ={}, sleep=no_sleep)
+    later = datetime.now(timezone.utc) + timedelta(days=8)
+    outcome = notify_reports(settings, store, [], retry_failed=True, environ={}, sleep=no_sleep, now=later)
+    assert outcome.sent == [] and len(hook.received) == 1

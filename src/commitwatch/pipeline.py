@@ -324,7 +324,7 @@ def deliver(
 
         reports = [r.report for r in outcome.repos if r.report is not None]
         failed = [(r.name, r.error.message) for r in outcome.repos if r.error is not None]
-        sent = notify_reports(settings, store, reports, failed=failed, environ=environ)
+        sent = notify_reports(settings, store, reports, failed=failed, retry_failed=True, environ=environ)
         outcome.undelivered += sent.failed
 
 

@@ -44,6 +44,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..config import NotifySettings, NotifyTarget, Settings
@@ -70,6 +71,7 @@ LIMITS: dict[str, tuple[Unit, dict[str, int], bool]] = {
     "slack": ("chars", {"markdown": 12_000, "text": 12_000}, False),
     "tgram": ("utf16", {"markdown": 4_096, "text": 4_096}, False),
 }
+RETRY_DAYS = timedelta(days=7)  # how far back `run` retries reports that never reached a target
 SLACK_SECTION_CHARS = 3_000  # one section block's text
 SLACK_MAX_BLOCKS = 50
 NATIVE = ("dingtalk", "wecombot", "feishu", "lark", "slack")
@@ -171,14 +173,18 @@ def notify_reports(
     *,
     failed: Sequence[tuple[str, str]] = (),
     force: bool = False,
+    retry_failed: bool = False,
     run_id: int | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    now: datetime | None = None,
 ) -> NotifyOutcome:
     """Send the digest of ``reports`` to every target that has not had them yet (all of them with
     ``force``); ``failed`` are (repository, error) of repositories without a report, stated in the
-    digest. Never raises for a delivery failure: it is recorded and returned."""
+    digest. With ``retry_failed`` (``run`` sets it), earlier reports whose delivery to a target failed in
+    the last ``RETRY_DAYS`` days are sent again, one digest per window. Never raises for a delivery
+    failure: it is recorded and returned."""
     from ..storage import report_key
 
     say = progress or (lambda _message: None)
@@ -186,6 +192,7 @@ def notify_reports(
     targets = resolve_targets(settings.notify, os.environ if environ is None else environ)
     if not targets:
         return outcome
+    earlier = store.failed_deliveries((now or datetime.now(timezone.utc)) - RETRY_DAYS) if retry_failed else []
     with _Senders(settings.notify) as senders:
         chosen_senders = [senders.get(target) for target in targets]  # every URL checked before any post
         for target, sender in zip(targets, chosen_senders, strict=True):
@@ -193,27 +200,64 @@ def notify_reports(
             chosen = [r for r in reports if _wanted(options.repos, r)]
             failures = [f for f in failed if not options.repos or f[0] in options.repos]
             todo = chosen if force else [r for r in chosen if not store.was_delivered(target.id, report_key(r))]
-            if not todo:
+            batches = [(todo, failures)] if todo else []
+            current = {report_key(r) for r in chosen}
+            keys = [key for t, key in earlier if t == target.id and key not in current]
+            batches += [(group, []) for group in _by_window(store, keys, options.repos)]
+            if not batches:
                 why = "already sent" if chosen else "no report for this target"
                 outcome.skipped.append((target.id, why))
                 say(f"notify {target.id}: {why}")
-                continue
-            digest = build_digest(todo, _digest_options(settings, options, todo), failed=failures)
-            if options.importance is not None and digest.listed == 0:
-                outcome.skipped.append((target.id, "no commit of the selected importance"))
-                say(f"notify {target.id}: no commit of the selected importance")
-                continue
-            keys = sorted(report_key(r) for r in todo)
-            ok, detail = _send_digest(store, sender, target, digest, keys, force=force, run_id=run_id,
-                                      settings=settings.notify, sleep=sleep)
-            for key in keys:
-                store.record_delivery(target.id, key, "ok" if ok else "failed", detail=detail, run_id=run_id)
-            if ok:
-                outcome.sent.append(target.id)
-                say(f"notify {target.id}: sent")
-            else:
-                outcome.failed.append((target.id, detail or "failed"))
+            for batch, batch_failures in batches:
+                _deliver(settings, store, sender, target, batch, batch_failures, outcome,
+                         force=force, run_id=run_id, sleep=sleep, say=say)
     return outcome
+
+
+def _deliver(
+    settings: Settings,
+    store: Store,
+    sender: _Sender,
+    target: Target,
+    reports: Sequence[ReportData],
+    failures: Sequence[tuple[str, str]],
+    outcome: NotifyOutcome,
+    *,
+    force: bool,
+    run_id: int | None,
+    sleep: Callable[[float], None],
+    say: Progress,
+) -> None:
+    """One digest over ``reports`` (one window) to one target, recorded for each report."""
+    from ..storage import report_key
+
+    options = target.options
+    digest = build_digest(reports, _digest_options(settings, options, reports), failed=failures)
+    if options.importance is not None and digest.listed == 0:
+        outcome.skipped.append((target.id, "no commit of the selected importance"))
+        say(f"notify {target.id}: no commit of the selected importance")
+        return
+    keys = sorted(report_key(r) for r in reports)
+    ok, detail = _send_digest(store, sender, target, digest, keys, force=force, run_id=run_id,
+                              settings=settings.notify, sleep=sleep)
+    for key in keys:
+        store.record_delivery(target.id, key, "ok" if ok else "failed", detail=detail, run_id=run_id)
+    if ok:
+        outcome.sent.append(target.id)
+        say(f"notify {target.id}: sent")
+    else:
+        outcome.failed.append((target.id, detail or "failed"))
+
+
+def _by_window(store: Store, keys: Sequence[str], repos: Sequence[str]) -> list[list[ReportData]]:
+    """The stored reports of ``keys`` (those still stored and wanted), grouped by window, oldest first."""
+    groups: dict[tuple[datetime, datetime, str], list[ReportData]] = {}
+    for key in keys:
+        report = store.load_report_by_key(key)
+        if report is not None and _wanted(repos, report):
+            window = report.window
+            groups.setdefault((window.start, window.end, window.tz), []).append(report)
+    return list(groups.values())
 
 
 def _wanted(repos: Sequence[str], report: ReportData) -> bool:

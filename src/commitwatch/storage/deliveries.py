@@ -56,6 +56,17 @@ class DeliveryStore(StoreCore):
         with self._read() as conn:
             return conn.execute(sql + " LIMIT 1", params).fetchone() is not None
 
+    def failed_deliveries(self, since: datetime) -> list[tuple[str, str]]:
+        """(target, report key) of the reports that never reached a target although an attempt was made
+        since ``since``: every attempt failed. Oldest first. What the next run retries."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT target, report_key FROM deliveries GROUP BY target, report_key"
+                " HAVING SUM(status = 'ok') = 0 AND MAX(created_at) >= ? ORDER BY MIN(id)",
+                (_utc(since),),
+            ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
     def deliveries(self, report_key: str) -> list[DeliveryRow]:
         """Every recorded attempt for one report, oldest first."""
         with self._read() as conn:

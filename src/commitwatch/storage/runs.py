@@ -268,6 +268,21 @@ class RunStore(StoreCore):
             row = conn.execute(sql + " ORDER BY created_at DESC, id DESC LIMIT 1", params).fetchone()
         return self._decode(row[0]) if row else None
 
+    def load_report_by_key(self, key: str) -> ReportData | None:
+        """The stored report whose ``report_key`` is ``key``, or None (also for a key of another kind)."""
+        parts = key.rsplit("|", 5)
+        if len(parts) != 6:
+            return None
+        repo, branch, start, end, tz, language = parts
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT r.data FROM reports r JOIN repos p ON p.id = r.repo_id WHERE p.key = ? AND r.branch = ?"
+                " AND r.window_start = ? AND r.window_end = ? AND r.window_tz = ? AND r.language = ?"
+                " ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+                (repo, branch, start, end, tz, language),
+            ).fetchone()
+        return self._decode(row[0]) if row else None
+
     def load_reports(
         self,
         repo: int | RepoRef | str,

@@ -230,7 +230,9 @@ class _View:
         sections = []
         colon = self.label("punct.colon")
         for name in DEPTH[entry.importance]:
-            section = Section(self.label(f"analysis.{name}"), open=name in ("summary", "conclusion"))
+            # high-importance commits show every section; the others their summary and conclusion
+            unfolded = entry.importance is Importance.HIGH or name in ("summary", "conclusion")
+            section = Section(self.label(f"analysis.{name}"), open=unfolded)
             if name == "summary":
                 section.items = [markup(s) for s in analysis.summary if normalize(s)]
             elif name == "impact":

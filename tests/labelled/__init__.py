@@ -7,7 +7,8 @@ a commit may name its own) and lists ``[[commit]]`` tables:
 
 - ``subject``; optional ``body``, ``author`` ("Name <email>"), ``parents`` (2 for a merge);
 - ``patch``: path -> unified diff excerpt, where a rule reads the patch;
-- ``files``: "path +added -deleted";
+- ``files``: "path +added -deleted", or "STATUS path +added -deleted" with git's status letter
+  (A, M, D ...) when the set knows it;
 - ``type``: a ChangeType value; ``level``: "high", or "high/medium" for a borderline case where
   either level is right (the first is the preferred one).
 
@@ -35,7 +36,7 @@ else:  # pragma: no cover - Python 3.10
 
 HERE = Path(__file__).resolve().parent
 WHEN = datetime(2026, 2, 7, 3, 0, tzinfo=timezone.utc)
-_FILE_RE = re.compile(r"^(?P<path>.+?) \+(?P<adds>\d+) -(?P<dels>\d+)$")
+_FILE_RE = re.compile(r"^(?:(?P<status>[AMDRCT]) )?(?P<path>.+?) \+(?P<adds>\d+) -(?P<dels>\d+)$")
 _AUTHOR_RE = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^>]*)>$")
 
 
@@ -68,7 +69,7 @@ def _file(spec: str, patches: dict[str, str]) -> FileChange:
         raise ValueError(f"bad file spec {spec!r}: expected 'path +added -deleted'")
     path = match.group("path")
     adds, dels = int(match.group("adds")), int(match.group("dels"))
-    status = "A" if dels == 0 and adds > 0 and path not in patches and adds > 50 else "M"
+    status = match.group("status") or ("A" if dels == 0 and adds > 0 and path not in patches and adds > 50 else "M")
     patch = patches.get(path)
     if patch is not None:
         patch = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{patch}"
@@ -97,9 +98,10 @@ def _commit(entry: dict[str, object], project: str, index: int) -> Commit:
     )
 
 
-def load() -> list[Labelled]:
+def load(paths: list[Path] | None = None) -> list[Labelled]:
+    """The labelled set (every ``*.commits.toml`` here), or the cases in ``paths``."""
     cases: list[Labelled] = []
-    for path in sorted(HERE.glob("*.commits.toml")):
+    for path in paths if paths is not None else sorted(HERE.glob("*.commits.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         for index, entry in enumerate(data["commit"], start=1):
             project = entry.get("project", data.get("project", ""))

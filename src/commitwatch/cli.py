@@ -459,17 +459,32 @@ def site(
 
 @app.command()
 def history(
-    repo: Annotated[str | None, typer.Option("--repo", help="Only this repository (as given to --repo).")] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", help="Only this repository: a path (relative or absolute), a URL or owner/name."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs, newest first.")] = 20,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Recent runs: window, status, commits per analyzer, tokens and cost."""
     from .display import print_history
+    from .sources.repospec import match_repos
+    from .term import say
 
     settings = _settings(config, db=db)
     with _store(settings) as store:
-        rows = store.history(repo, limit)
+        if repo is None:
+            rows = store.history(None, limit)
+        else:
+            known = store.known_repos()
+            ids = match_repos(repo, known)
+            if not ids:
+                names = ", ".join(r.name if r.name == r.spec else f"{r.name} ({r.spec})" for r in known) or "none"
+                say(_err, f"commitwatch: no runs match --repo {repo}; known repositories: {names}")
+                return
+            runs = [row for repo_id in ids for row in store.history(repo_id, limit)]
+            rows = sorted(runs, key=lambda row: -row.id)[:limit]
     print_history(rows, settings.timezone)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from commitwatch.errors import SourceError, UsageError
@@ -137,3 +140,77 @@ def _check_github(github: str) -> None:
 
 def _strip_git(name: str) -> str:
     return name[:-4] if name.endswith(".git") else name
+
+
+# --- matching a repository however it was given ----------------------------------------------------------
+
+
+def repo_identities(
+    spec: str | None, *, url: str | None = None, path: str | None = None, github: str | None = None
+) -> set[str]:
+    """Comparable identities of a repository: ``path:<real absolute path>`` for a local one (relative or
+    absolute, with or without a trailing slash, through symlinks), ``url:<host>/<owner>/<name>`` for a
+    remote (any scheme, ``git@host:`` form, ``.git`` or not, any case of the host), and
+    ``github:<owner>/<name>`` for GitHub (shorthand, URL, or the identity a local clone has)."""
+    found: set[str] = set()
+    for value in (spec, url):
+        if value:
+            found |= _identities(value.strip())
+    if path:
+        found.add("path:" + _real(path))
+    if github:
+        found.add("github:" + github.lower())
+    return found
+
+
+def _identities(value: str) -> set[str]:
+    if not value:
+        return set()
+    if _URL.match(value) or (_SCP.match(value) and not Path(value).exists()):
+        host, name = name_from_url(value)
+        if url_scheme(value) == "file":
+            return {"path:" + _real(urlsplit(value).path)}
+        found = {f"url:{(host or '').lower()}/{name.lower()}"}
+        if host and host.lower() in _GITHUB_HOSTS:
+            found.add("github:" + name.lower())
+        return found
+    path = Path(value).expanduser()
+    if path.exists() or value.startswith(_LOCAL_PREFIXES):
+        return {"path:" + _real(str(path))}
+    match = _SHORTHAND.match(value.rstrip("/"))
+    if match:
+        owner, name = match["owner"].lower(), _strip_git(match["name"]).lower()
+        return {f"github:{owner}/{name}", f"url:github.com/{owner}/{name}"}
+    return {"path:" + _real(str(path))}
+
+
+def _real(path: str) -> str:
+    real = os.path.realpath(os.path.expanduser(path))
+    return real[: -len("/.git")] if real.endswith("/.git") else real
+
+
+class StoredRepo(Protocol):
+    id: int
+    key: str
+    name: str
+    spec: str | None
+    url: str | None
+    path: str | None
+    github: str | None
+
+
+def match_repos(given: str, repos: Iterable[StoredRepo]) -> list[int]:
+    """Ids of the stored repositories that ``given`` names, however it was written: a relative or
+    absolute path (trailing slash or not), a URL in any form, GitHub ``owner/name``, or, when nothing
+    else matches, the name reports show. A stored local ``spec`` is not used: it was relative to the
+    directory of that run."""
+    wanted = _identities(given.strip())
+    repos = list(repos)
+    found = []
+    for repo in repos:
+        local = repo.key.startswith("local:")
+        known = repo_identities(None if local else repo.spec, url=repo.url, path=repo.path, github=repo.github)
+        known |= {"path:" + _real(repo.key[len("local:") :])} if local else _identities(repo.key[len("remote:") :])
+        if wanted & known:
+            found.append(repo.id)
+    return found or [repo.id for repo in repos if repo.name == given.strip().rstrip("/")]

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import platformdirs
@@ -61,6 +61,18 @@ def db_path(explicit: Path | str | None = None, environ: Mapping[str, str] | Non
     if env.get(DB_ENV):
         return Path(env[DB_ENV]).expanduser()
     return default_db_path()
+
+
+class KnownRepo(NamedTuple):
+    """A stored repository as ``history --repo`` matches it."""
+
+    id: int
+    key: str
+    name: str
+    spec: str | None
+    url: str | None
+    path: str | None
+    github: str | None
 
 
 def repo_key(ref: RepoRef) -> str:
@@ -316,6 +328,12 @@ class StoreCore:
                 ),
             )
             return int(conn.execute("SELECT id FROM repos WHERE key = ?", (key,)).fetchone()[0])
+
+    def known_repos(self) -> list[KnownRepo]:
+        """Every repository the store knows, in the order they were first seen."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, key, name, spec, url, path, github FROM repos ORDER BY id").fetchall()
+        return [KnownRepo(*row) for row in rows]
 
     def find_repo(self, repo: int | RepoRef | str) -> int | None:
         """An existing repository's id, without creating one. A string matches the stored key, ``--repo``

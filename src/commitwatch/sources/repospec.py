@@ -190,13 +190,22 @@ def _real(path: str) -> str:
 
 
 class StoredRepo(Protocol):
-    id: int
-    key: str
-    name: str
-    spec: str | None
-    url: str | None
-    path: str | None
-    github: str | None
+    """A repository as the store knows it (``storage.KnownRepo``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def spec(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def github(self) -> str | None: ...
 
 
 def match_repos(given: str, repos: Iterable[StoredRepo]) -> list[int]:

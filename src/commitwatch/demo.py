@@ -1,9 +1,12 @@
 """The embedded default: a real git repository modelled on one real day of ai-dynamo/dynamo.
 
 ``commitwatch demo`` builds it (with ``git fast-import``, deterministic SHAs) under the cache dir and
-reports on it with the rules analyzer: no network, no keys. The 31 subjects, authors and landing times
-are those of the Asia/Shanghai day 2026-02-07; the file lists are modelled on what those commits
-touched, and the file contents are synthetic.
+reports on it with the rules analyzer: no network, no keys. It is modelled on the Asia/Shanghai day
+2026-02-07: the 31 subjects, authors, landing times (in each committer's own offset) and every file of
+every commit, with its status (added, modified, deleted, renamed), its line counts and whether it is
+binary, are the real ones (``data/dynamo-2026-02-07-files.tsv``), so the rules rate the demo as they
+rate the real day. The file contents are synthetic, and the commits have no message bodies (the real
+ones are not in the reference data, and the demo invents nothing the real day lacks).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from importlib import resources
 from pathlib import Path
 
 from .errors import SourceError
@@ -21,125 +25,81 @@ from .errors import SourceError
 DEMO_DAY = date(2026, 2, 7)
 DEMO_TZ = "Asia/Shanghai"
 DEMO_NAME = "dynamo-sample"
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"
 _CST = timezone(timedelta(hours=8))  # bump when the data below changes, so cached copies are rebuilt
 
 
+#: The real day's file list: one row per file of each of the 31 commits (status, line counts, path, old
+#: path), as git reports them for ai-dynamo/dynamo (``git log -M --numstat``), in the package's data.
+FILES_TSV = "dynamo-2026-02-07-files.tsv"
+
+#: The real subjects, by landing time on the demo day (+08:00). The real messages' bodies are not part
+#: of the reference data, so the demo commits have none: nothing in them is invented.
+_SUBJECTS: dict[str, str] = {
+    "01:48:53": "fix: Correctly pass DP rank from Dynamo router into vLLM engine (#6014)",
+    "02:11:17": "fix: remove bash wrapper for vllm dsr1 recipe (#6035)",
+    "02:35:36": "fix: Fix clashing labels (#6038)",
+    "02:44:46": "chore: remove and unify bindings in kv.rs (#6016)",
+    "02:51:37": "feat: batch process images in encode worker. Add qwen3 to supported models (#6021)",
+    "03:01:09": "ci: add GitHub actions for linting and cutting versioned docs for Fern (#5524)",
+    "03:20:36": "docs: clean up toctree navigation and add disaggregated serving guide (#6024)",
+    "03:27:44": "chore: clean ups in kv_router.rs (#6028)",
+    "03:35:13": "fix: fix ChReK go.mod stale dependencies (#6040)",
+    "03:35:42": "feat: update grove dependency to 0.1.0-alpha.6 (#6015)",
+    "03:39:23": "ci: remove release branch docs deploy workflow (#6039)",
+    "04:01:13": "docs: Update disagg and request flow design docs based on latest code (#5993)",
+    "04:01:29": "feat: enable go-to-definition for dynamo.runtime, dynamo.nixl and external dependencies (#6026)",
+    "04:07:31": "fix: remove envsubst for logging-dashboard.yaml to preserve Grafana template variables (#6045)",
+    "04:11:04": "fix: update bytes crate version to latest (#6041)",
+    "04:50:55": "refactor: Move --migration-limit flag from backend to frontend (#5918)",
+    "04:51:37": "fix: downgrading opencontainers/runtime-spec version to fix compatibility issue with containerd (#6049)",  # noqa: E501
+    "05:09:34": "ci: Transition deploy tests to pytest framework (#5874)",
+    "05:17:21": "docs: add quick start sections to KVBM and Router guides (#6043)",
+    "07:07:30": "fix(recipes): correct GPU counts in DeepSeek-R1 READMEs (#5953)",
+    "07:07:40": "fix(sglang): remove apt-installed python3-blinker (#5995)",
+    "07:08:17": "feat: GB200 GPT-oss disagg recipe (#4954)",
+    "07:08:27": "fix: operator chart imagePullPolicy (#4821)",
+    "07:08:41": "docs: clarify the usage of LRU for mocker evictor (#6053)",
+    "07:14:47": "fix: fix missing update DynamoComponentReady condition (#5051)",
+    "07:32:52": "feat: EC E/PD workflow in TRT-LLM (#5815)",
+    "09:03:07": "docs: add notes and instruction for latest trtllm kvbm disagg (#6055)",
+    "10:39:28": "fix: Router + SGLang DP testing (#6057)",
+    "11:02:28": "feat(mocker): add optional KV cache allocation/eviction trace (#6052)",
+    "11:02:45": "fix: reduce NATS consumer inactive_threshold from 1h to 2min (#5861)",
+    "11:25:02": "docs: full migration of docs/ to fern format in fern/ (#6050)",
+}
+
+
 @dataclass(frozen=True)
-class _Change:
+class _Row:
+    """One file of one commit of the real day."""
+
+    status: str  # A, M, D, R
     path: str
-    add: int = 0
-    delete: int = 0
-    op: str = "M"  # M (modify/add), D (delete), R (rename from ``old``), B (binary)
-    old: str = ""
+    old_path: str
+    additions: int
+    deletions: int
+    binary: bool
 
 
-def _m(path: str, add: int, delete: int = 0) -> _Change:
-    return _Change(path, add, delete)
+@dataclass(frozen=True)
+class _Day:
+    when: datetime  # in the committer's own offset
+    author: str
+    rows: tuple[_Row, ...]
 
 
-_DOCS_MIGRATION = [
-    _m(f"fern/pages/{section}/{name}.mdx", 90 + (i * 7) % 60)
-    for i, (section, name) in enumerate(
-        (s, f"{n}-{k}")
-        for s in ("getting-started", "architecture", "guides", "kvbm", "router", "backends", "deploy",
-                  "observability", "api", "reference")
-        for k, n in enumerate(("overview", "install", "config", "usage", "faq", "examples", "tuning",
-                               "troubleshooting", "design", "migration", "cli", "env", "limits"))
-    )
-] + [_m("fern/docs.yml", 240), _m("fern/fern.config.json", 4)]
-
-# (time in +08:00, author, subject, body, changes) — newest last
-_COMMITS: list[tuple[str, str, str, str, list[_Change]]] = [
-    ("01:48:53", "Karen Chung", "fix: Correctly pass DP rank from Dynamo router into vLLM engine (#6014)",
-     "The router selected a data-parallel rank but the vLLM handler dropped it.",
-     [_m("components/src/dynamo/vllm/handlers.py", 18, 4), _m("components/src/dynamo/vllm/main.py", 6, 1),
-      _m("tests/router/test_router_e2e_with_vllm.py", 40)]),
-    ("02:11:17", "Hongkuan Zhou", "fix: remove bash wrapper for vllm dsr1 recipe (#6035)", "",
-     [_m("recipes/deepseek-r1/vllm/disagg/deploy.yaml", 12, 20), _m("recipes/deepseek-r1/vllm/run.sh", 0, 35)]),
-    ("02:35:36", "Dillon Cullinan", "fix: Fix clashing labels (#6038)", "",
-     [_m(".github/labeler.yml", 6, 6)]),
-    ("02:44:46", "Yan Ru Pei", "chore: remove and unify bindings in kv.rs (#6016)",
-     "Removes duplicated Python bindings for the KV router.",
-     [_m("lib/bindings/python/rust/llm/kv.rs", 60, 210), _m("lib/bindings/python/src/dynamo/_core.pyi", 4, 30)]),
-    ("02:51:37", "GuanLuo", "feat: batch process images in encode worker. Add qwen3 to supported models (#6021)", "",
-     [_m("components/src/dynamo/vllm/multimodal_handlers/encode_worker_handler.py", 95, 40),
-      _m("components/src/dynamo/vllm/multimodal_utils/model.py", 12, 2),
-      _m("examples/multimodal/README.md", 8, 1)]),
-    ("03:01:09", "Jonathan Tong", "ci: add GitHub actions for linting and cutting versioned docs for Fern (#5524)", "",
-     [_m(".github/workflows/fern-docs.yml", 110), _m(".github/workflows/fern-version.yml", 85)]),
-    ("03:20:36", "dagil-nvidia", "docs: clean up toctree navigation and add disaggregated serving guide (#6024)", "",
-     [_m("docs/index.rst", 40, 55), _m("docs/guides/disagg_serving.md", 180)]),
-    ("03:27:44", "Yan Ru Pei", "chore: clean ups in kv_router.rs (#6028)", "",
-     [_m("lib/llm/src/kv_router.rs", 45, 80), _m("lib/llm/src/kv_router/scheduler.rs", 10, 12)]),
-    ("03:35:13", "Julien Mancuso", "fix: fix ChReK go.mod stale dependencies (#6040)", "",
-     [_m("deploy/chrek/go.mod", 6, 9), _m("deploy/chrek/go.sum", 20, 31)]),
-    ("03:35:42", "Julien Mancuso", "feat: update grove dependency to 0.1.0-alpha.6 (#6015)", "",
-     [_m("deploy/cloud/operator/go.mod", 2, 2), _m("deploy/cloud/operator/go.sum", 4, 4),
-      _m("deploy/cloud/operator/internal/dynamo/grove.go", 14, 6)]),
-    ("03:39:23", "Anant Sharma", "ci: remove release branch docs deploy workflow (#6039)", "",
-     [_Change(".github/workflows/deploy-docs-release.yml", 0, 64, "D")]),
-    ("04:01:13", "Ryan McCormick", "docs: Update disagg and request flow design docs based on latest code (#5993)", "",
-     [_m("docs/design_docs/disagg_serving.md", 60, 45), _m("docs/design_docs/request_flow.md", 30, 22)]),
-    ("04:01:29", "Qi Wang",
-     "feat: enable go-to-definition for dynamo.runtime, dynamo.nixl and external dependencies (#6026)", "",
-     [_m("pyrightconfig.json", 14), _m(".vscode/settings.json", 6, 1)]),
-    ("04:07:31", "mohammedabdulwahhab",
-     "fix: remove envsubst for logging-dashboard.yaml to preserve Grafana template variables (#6045)", "",
-     [_m("deploy/observability/k8s/install.sh", 2, 3)]),
-    ("04:11:04", "Anant Sharma", "fix: update bytes crate version to latest (#6041)",
-     "bytes 1.10.1 addresses RUSTSEC-2026-0007.",
-     [_m("Cargo.toml", 1, 1), _m("Cargo.lock", 5, 5), _m("lib/bindings/python/Cargo.lock", 5, 5)]),
-    ("04:50:55", "Jacky", "refactor: Move --migration-limit flag from backend to frontend (#5918)",
-     "BREAKING CHANGE: --migration-limit is now a frontend flag; backends reject it.",
-     [_m("components/src/dynamo/frontend/main.py", 22, 2), _m("components/src/dynamo/vllm/args.py", 3, 18),
-      _m("components/src/dynamo/sglang/args.py", 2, 15), _m("lib/llm/src/entrypoint/input/common.rs", 30, 12),
-      _m("lib/llm/src/migration.rs", 16, 20)]),
-    ("04:51:37", "Julien Mancuso",
-     "fix: downgrading opencontainers/runtime-spec version to fix compatibility issue with containerd (#6049)", "",
-     [_m("deploy/cloud/operator/go.mod", 1, 1), _m("deploy/cloud/operator/go.sum", 2, 2)]),
-    ("05:09:34", "Tushar Sharma", "ci: Transition deploy tests to pytest framework (#5874)", "",
-     [_m("tests/deploy/test_deploy.py", 210), _m("tests/deploy/conftest.py", 60),
-      _Change(".github/workflows/deploy-tests.yml", 20, 45)]),
-    ("05:17:21", "akshatha-k", "docs: add quick start sections to KVBM and Router guides (#6043)", "",
-     [_m("docs/kvbm/kvbm_intro.md", 40), _m("docs/router/README.md", 36)]),
-    ("07:07:30", "Ben Hamm", "fix(recipes): correct GPU counts in DeepSeek-R1 READMEs (#5953)", "",
-     [_m("recipes/deepseek-r1/README.md", 6, 6), _m("recipes/deepseek-r1/sglang/README.md", 4, 4)]),
-    ("07:07:40", "KrishnanPrash", "fix(sglang): remove apt-installed python3-blinker (#5995)", "",
-     [_m("container/Dockerfile.sglang", 1, 3)]),
-    ("07:08:17", "jthomson04", "feat: GB200 GPT-oss disagg recipe (#4954)", "",
-     [_m("recipes/gpt-oss-120b/trtllm/disagg/gb200/deploy.yaml", 140),
-      _m("recipes/gpt-oss-120b/trtllm/disagg/gb200/prefill.yaml", 40),
-      _m("recipes/gpt-oss-120b/trtllm/disagg/gb200/decode.yaml", 40)]),
-    ("07:08:27", "ls-2018", "fix: operator chart imagePullPolicy (#4821)", "",
-     [_m("deploy/cloud/helm/platform/components/operator/templates/manager.yaml", 1, 1),
-      _m("deploy/cloud/helm/platform/components/operator/values.yaml", 2)]),
-    ("07:08:41", "Yan Ru Pei", "docs: clarify the usage of LRU for mocker evictor (#6053)", "",
-     [_m("lib/mocker/src/evictor.rs", 8, 2)]),
-    ("07:14:47", "Xavier Chang", "fix: fix missing update DynamoComponentReady condition (#5051)", "",
-     [_m("deploy/cloud/operator/internal/controller/dynamocomponentdeployment_controller.go", 38, 9),
-      _m("deploy/cloud/operator/internal/controller/dynamocomponentdeployment_controller_test.go", 64)]),
-    ("07:32:52", "Qi Wang", "feat: EC E/PD workflow in TRT-LLM (#5815)", "",
-     [_m("components/src/dynamo/trtllm/request_handlers/aggregated_handler.py", 160),
-      _m("components/src/dynamo/trtllm/request_handlers/handler_base.py", 40, 12),
-      _m("components/src/dynamo/trtllm/request_handlers/handlers.py", 55, 20),
-      _m("components/src/dynamo/trtllm/encode_helper.py", 70, 10),
-      _m("components/src/dynamo/trtllm/tests/test_aggregated_handler.py", 120),
-      _m("examples/backends/trtllm/launch/epd_agg.sh", 45)]),
-    ("09:03:07", "Richard Huo", "docs: add notes and instruction for latest trtllm kvbm disagg (#6055)", "",
-     [_m("docs/kvbm/trtllm-setup.md", 25, 3)]),
-    ("10:39:28", "Karen Chung", "fix: Router + SGLang DP testing (#6057)", "",
-     [_m("tests/router/test_router_e2e_with_sglang.py", 70, 12), _m("tests/router/common.py", 15, 4)]),
-    ("11:02:28", "Yongming Ding", "feat(mocker): add optional KV cache allocation/eviction trace (#6052)",
-     "Set DYN_MOCKER_KV_CACHE_TRACE=1 to log every allocation and eviction.",
-     [_m("lib/mocker/src/kv_manager.rs", 48, 9), _m("lib/mocker/Cargo.toml", 1),
-      _m("lib/runtime/src/config/environment_names.rs", 6), _m("Cargo.lock", 1),
-      _m("components/src/dynamo/mocker/README.md", 12)]),
-    ("11:02:45", "Konstantin Korolev", "fix: reduce NATS consumer inactive_threshold from 1h to 2min (#5861)", "",
-     [_m("lib/runtime/src/transports/nats.rs", 3, 3), _m("lib/runtime/src/transports/nats/consumer.rs", 10, 2)]),
-    ("11:25:02", "dagil-nvidia", "docs: full migration of docs/ to fern format in fern/ (#6050)",
-     "Moves every page of docs/ to Fern MDX.", _DOCS_MIGRATION),
-]
+def _real_day() -> list[_Day]:
+    """The real day's commits from the packaged TSV, oldest first."""
+    text = resources.files("commitwatch").joinpath("data", FILES_TSV).read_text(encoding="utf-8")
+    commits: dict[str, _Day] = {}
+    for line in text.splitlines()[1:]:
+        sha, when, author, status, additions, deletions, path, old_path = line.split("\t")
+        binary = additions == "-"
+        row = _Row(status, path, old_path, 0 if binary else int(additions), 0 if binary else int(deletions), binary)
+        day = commits.get(sha) or _Day(datetime.fromisoformat(when), author, ())
+        commits[sha] = _Day(day.when, day.author, (*day.rows, row))
+    return sorted(commits.values(), key=lambda day: day.when)
 
 
 def _email(name: str) -> str:
@@ -150,54 +110,94 @@ def _line(path: str, n: int, tag: str) -> str:
     return f"{tag} line {n} of {path}\n"
 
 
+def _binary(path: str, tag: str) -> bytes:
+    seed = f"{tag}:{path}".encode()
+    return b"\x89PNG\r\n\x1a\n\0" + b"".join(bytes([(i * 37 + sum(seed)) % 256]) * 3 for i in range(64)) + seed
+
+
+def _base_lines(commits: list[_Day]) -> dict[str, int]:
+    """How many lines each file that exists before the day needs, so that every change of the day has
+    exactly the real counts: a file the day deletes ends with exactly its deleted lines; a renamed file
+    is long enough for git to see the rename."""
+    ops: dict[str, list[_Row]] = {}
+    born: set[str] = set()
+    for day in commits:
+        for row in day.rows:
+            source = row.old_path if row.status == "R" else row.path
+            if row.status == "A":
+                born.add(row.path)
+            elif source not in born:
+                ops.setdefault(source, []).append(row)
+            if row.status == "R":
+                born.add(row.path)
+    needed: dict[str, int] = {}
+    for path, rows in ops.items():
+        first = rows[0]
+        if first.status == "D":
+            needed[path] = first.deletions
+        elif first.status == "R":
+            needed[path] = max(4 * (first.additions + first.deletions), 60, first.deletions)
+        else:
+            needed[path] = first.deletions + 40
+    return needed
+
+
 def _stream() -> Iterator[bytes]:
-    """A git fast-import stream: a base commit on the previous day, then the 31 commits."""
-    files: dict[str, list[str]] = {}
+    """A git fast-import stream: a base commit on the previous day, then the 31 commits, whose files,
+    statuses and line counts are the real ones (the content is synthetic)."""
+    commits = _real_day()
+    files: dict[str, list[str] | bytes] = {}
     mark = 0
 
-    def data(text: str) -> bytes:
-        raw = text.encode()
+    def data(raw: bytes) -> bytes:
         return b"data %d\n" % len(raw) + raw + b"\n"
 
-    def commit(when: str, author: str, message: str, ops: list[tuple[str, str, str]]) -> bytes:
+    def commit(when: datetime, author: str, message: str, ops: list[bytes]) -> bytes:
         nonlocal mark
         mark += 1
-        ident = f"{author} <{_email(author)}> {when}"
+        offset = when.strftime("%z")
+        ident = f"{author} <{_email(author)}> {int(when.timestamp())} {offset}"
         out = [f"commit refs/heads/main\nmark :{mark}\nauthor {ident}\ncommitter {ident}\n".encode(),
-               data(message)]
+               data(message.encode())]  # fmt: skip
         if mark > 1:
             out.append(f"from :{mark - 1}\n".encode())
-        for op, path, content in ops:
-            if op == "D":
-                out.append(f"D {path}\n".encode())
-            else:
-                out.append(f"M 100644 inline {path}\n".encode() + data(content))
-        return b"".join(out)
+        return b"".join([*out, *ops])
 
-    base_paths = sorted({c.path for *_, changes in _COMMITS for c in changes
-                         if c.delete and c.op != "R"} | {"README.md"})
+    def put(path: str) -> bytes:
+        content = files[path]
+        raw = content if isinstance(content, bytes) else "".join(content).encode()
+        return f"M 100644 inline {path}\n".encode() + data(raw)
+
+    binaries = {row.old_path if row.status == "R" else row.path for day in commits for row in day.rows if row.binary}
     base_ops = []
-    for path in base_paths:
-        files[path] = [_line(path, n, "base") for n in range(1, 241)]
-        base_ops.append(("M", path, "".join(files[path])))
-    base_epoch = int(datetime(2026, 2, 6, 18, 0, tzinfo=_CST).timestamp())
-    yield commit(f"{base_epoch} +0800", "Dynamo Bot", "chore: baseline before 2026-02-07\n", base_ops)
+    for path, count in sorted(_base_lines(commits).items()):
+        files[path] = _binary(path, "base") if path in binaries else [_line(path, n, "base") for n in range(count)]
+        base_ops.append(put(path))
+    files["README.md"] = ["# dynamo (commitwatch demo)\n"]
+    base_ops.append(put("README.md"))
+    base = datetime(2026, 2, 6, 18, 0, tzinfo=_CST)
+    yield commit(base, "Dynamo Bot", "chore: baseline before 2026-02-07\n", base_ops)
 
-    for index, (clock, author, subject, body, changes) in enumerate(_COMMITS, start=1):
-        hh, mm, ss = (int(part) for part in clock.split(":"))
-        epoch = int(datetime(2026, 2, 7, hh, mm, ss, tzinfo=_CST).timestamp())
-        ops: list[tuple[str, str, str]] = []
-        for change in changes:
-            lines = files.setdefault(change.path, [])
-            if change.op == "D":
-                files.pop(change.path)
-                ops.append(("D", change.path, ""))
+    for index, day in enumerate(commits, start=1):
+        ops: list[bytes] = []
+        for row in day.rows:
+            tag = f"c{index}"
+            if row.status == "D":
+                files.pop(row.path)
+                ops.append(f"D {row.path}\n".encode())
                 continue
-            del lines[: change.delete]
-            lines.extend(_line(change.path, n, f"c{index}") for n in range(change.add))
-            ops.append(("M", change.path, "".join(lines)))
-        message = subject + ("\n\n" + body if body else "") + "\n"
-        yield commit(f"{epoch} +0800", author, message, ops)
+            if row.status == "R":
+                files[row.path] = files.pop(row.old_path)
+                ops.append(f"D {row.old_path}\n".encode())
+            if row.binary:
+                files[row.path] = _binary(row.path, tag)
+            else:
+                lines = files.get(row.path, [])
+                assert isinstance(lines, list)
+                files[row.path] = lines[row.deletions :] + [_line(row.path, n, tag) for n in range(row.additions)]
+            ops.append(put(row.path))
+        clock = day.when.astimezone(_CST).strftime("%H:%M:%S")
+        yield commit(day.when, day.author, _SUBJECTS[clock] + "\n", ops)
 
 
 def build_demo_repo(cache_dir: Path) -> Path:

@@ -18,7 +18,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / FILES_TS
 
 
 def packaged_rows() -> list[dict[str, str]]:
-    text = resources.files("commitwatch").joinpath("data", FILES_TSV).read_text(encoding="utf-8")
+    text = resources.files("commitwatch").joinpath("data").joinpath(FILES_TSV).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(text), delimiter="\t"))
 
 
@@ -33,8 +33,8 @@ def test_the_packaged_file_list_is_the_reference_one() -> None:
     rows = packaged_rows()
     assert len(rows) == 303 and len({r["sha"] for r in rows}) == 31
     if SHARED.is_file():  # beside the clone in CI and here; the package never reads it
-        assert SHARED.read_text(encoding="utf-8") == resources.files("commitwatch").joinpath(
-            "data", FILES_TSV).read_text(encoding="utf-8")  # fmt: skip
+        packaged = resources.files("commitwatch").joinpath("data").joinpath(FILES_TSV)
+        assert SHARED.read_text(encoding="utf-8") == packaged.read_text(encoding="utf-8")
 
 
 def test_every_commit_has_the_real_files_statuses_and_counts(demo: list) -> None:

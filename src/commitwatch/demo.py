@@ -91,7 +91,7 @@ class _Day:
 
 def _real_day() -> list[_Day]:
     """The real day's commits from the packaged TSV, oldest first."""
-    text = resources.files("commitwatch").joinpath("data", FILES_TSV).read_text(encoding="utf-8")
+    text = resources.files("commitwatch").joinpath("data").joinpath(FILES_TSV).read_text(encoding="utf-8")
     commits: dict[str, _Day] = {}
     for line in text.splitlines()[1:]:
         sha, when, author, status, additions, deletions, path, old_path = line.split("\t")

@@ -204,14 +204,15 @@ def _print_undelivered(undelivered: list[tuple[str, str]]) -> None:
     from .term import clean
 
     for target, detail in undelivered:  # ids and details are redacted: no URL, no token
-        _err.print(f"commitwatch: warning: notification to {target} failed: {clean(detail)}", markup=False)
+        what = "publishing" if target.startswith("github:") else "notification"
+        _err.print(f"commitwatch: warning: {what} to {target} failed: {clean(detail)}", markup=False)
 
 
 def _finish_message(outcome: RunOutcome, code: int) -> None:
     if code == ExitCode.DELIVERY:
         _err.print(
-            "commitwatch: reports written, but a notification failed; it is recorded and the next run or "
-            "`commitwatch notify` retries it (exit 5)",
+            "commitwatch: reports written, but a delivery (publish or notification) failed; it is recorded "
+            "and the next run retries it (exit 5)",
             markup=False,
         )
     elif code == ExitCode.DEGRADED:
@@ -220,7 +221,7 @@ def _finish_message(outcome: RunOutcome, code: int) -> None:
             "lacks objects of some commits, see the warnings (exit 4; pass --allow-degraded to exit 0)",
             markup=False,
         )
-    elif len(outcome.repos) > 1:
+    elif len(outcome.repos) > 1 and any(r.error is not None for r in outcome.repos):
         failed = sum(1 for r in outcome.repos if r.error is not None)
         _err.print(f"commitwatch: {failed} of {len(outcome.repos)} repositories failed (exit {code})", markup=False)
 
@@ -276,10 +277,17 @@ def report(
     db: DbOpt = None,
     no_llm: NoLLMOpt = False,
     allow_degraded: DegradedOpt = False,
+    github_repo: Annotated[
+        str | None,
+        typer.Option("--github-repo", help="The repository's GitHub owner/name, for a local path or mirror URL: "
+                     "links and pull request context."),
+    ] = None,
 ) -> None:
     """Report one repository's commits for a day, a time range, or since the last run."""
     settings = _settings(config, tz, lang, format, output_dir, db)
     target = _target(settings, repo, branch)
+    if github_repo is not None:
+        target = target.model_copy(update={"github": github_repo})
     if week is not None:
         if date or since or until or since_last_run:
             raise UsageError("--week cannot be combined with --date, --since/--until or --since-last-run",
@@ -316,12 +324,13 @@ def run(
     no_llm: NoLLMOpt = False,
     allow_degraded: DegradedOpt = False,
 ) -> None:
-    """Report every repository in the config file for the same window, in one run; then notify.
+    """Report every repository in the config file for the same window, in one run; then publish and notify.
 
     Repositories are collected in parallel and share one LLM pool; each report is written as soon as its
     repository is done. A repository that fails is reported as failed while the others go on; the exit
-    code is the worst outcome. After every report is written, the digest goes to the [notify] targets
-    that have not had it yet (exit 5 when one failed; the next run retries it).
+    code is the worst outcome. After every report is written, the reports are published to GitHub
+    ([publish]) and the digest goes to the [notify] targets that have not had them yet (exit 5 when a
+    delivery failed; it is recorded and the next run retries it).
     """
     settings = _settings(config, tz, lang, format, output_dir, db)
     if not settings.repos:

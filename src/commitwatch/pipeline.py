@@ -23,23 +23,25 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .analysis import PROMPT_VERSION, AnalysisPool, analyze_commits, api_key_for, load_client_code
+from .analysis import PROMPT_VERSION, AnalysisPool, PullText, analyze_commits, api_key_for, load_client_code
 from .cache import AnalysisCache, Item, remember_mode, remembered_modes
 from .config import LLMSettings, RepoConfig, Settings
 from .errors import CommitwatchError, ExitCode
 from .gate import ImportGate
-from .models import Commit, CommitEntry, ReportData, Usage, Window
+from .models import Commit, CommitEntry, PullRequest, ReportData, Usage, Window
 from .progress import RunProgress
-from .redact import redact_commits, redact_report, redaction_warning, safe_url
+from .redact import redact_commits, redact_pull_text, redact_report, redact_text, redaction_warning, safe_url
 from .render.html import markup
 from .reportfiles import report_paths, report_stem, write_atomic, write_feeds, write_report
 from .selection import select
 from .sources import missing_objects_warning, open_repository, resolve_repo
+from .sources.github import PullLookup
 from .stages import Analysed, Collected, RepoResult, RunOutcome, RunRequest, Triaged
 from .storage import Store
 from .triage import triage
@@ -68,6 +70,7 @@ class _Run:
     collect_slots: asyncio.Semaphore
     gate: ImportGate = field(default_factory=ImportGate)
     client_code: asyncio.Task[None] | None = None  # importing the LLM stack, once a request is due
+    pull_lookup: PullLookup | None = None  # GitHub pull requests (``enrich``)
 
     def start_client_code(self) -> asyncio.Task[None]:
         """Import the LLM stack (``analysis.load_client_code``), once, alone (``gate``)."""
@@ -103,12 +106,17 @@ def run(
     llm = settings.llm if request.use_llm and settings.llm.configured else None
     api_key = api_key_for(llm, environ) if llm is not None else None
     watcher.started([_name(repo) for repo in request.repos])
-    outcome = asyncio.run(_run_all(settings, request, store, watcher, now, llm, api_key))
+    env = os.environ if environ is None else environ
+    lookup = PullLookup(settings.github, store, env)
+    try:
+        outcome = asyncio.run(_run_all(settings, request, store, watcher, now, llm, api_key, lookup))
+    finally:
+        lookup.close()
     written = [r for r in outcome.repos if r.report is not None]
     if "atom" in settings.formats and written:  # once, over the store, every new report included
         written[-1].paths += write_feeds(settings.output_dir, settings.language, store)
     watcher.finished()
-    deliver(settings, store, outcome, notify=request.notify, environ=environ)
+    deliver(settings, store, outcome, notify=request.notify, environ=env)
     return outcome
 
 
@@ -120,11 +128,13 @@ async def _run_all(
     now: datetime | None,
     llm: LLMSettings | None,
     api_key: str | None,
+    lookup: PullLookup | None = None,
 ) -> RunOutcome:
     pool = None
     if llm is not None and api_key is not None:
         pool = AnalysisPool(llm, api_key, modes=remembered_modes(store, llm), on_usage=progress.usage)
-    shared = _Run(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS))
+    shared = _Run(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS),
+                  pull_lookup=lookup)
     if "html" in settings.formats:  # its Markdown and sanitizer packages load on first use: not in a thread
         markup("")
     if pool is not None and not _all_ran_before(shared):
@@ -152,7 +162,7 @@ async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
         run_.progress.collected(name, len(collected.commits), collected.branch)
         collected = await asyncio.to_thread(redact, run_, collected)
         async with run_.gate.shared():  # a stage that may import (see ``gate``)
-            collected = await asyncio.to_thread(enrich, run_.settings, collected)
+            collected = await asyncio.to_thread(enrich, run_, collected)
         triaged = await asyncio.to_thread(triage_commits, collected)
         analysed = await analyse(run_, triaged)
         async with run_.gate.shared():
@@ -205,10 +215,26 @@ def redact(run_: _Run, collected: Collected) -> Collected:
 # --- stage 3: enrich (pull requests) -----------------------------------------------------------------------
 
 
-def enrich(settings: Settings, collected: Collected) -> Collected:
-    """Context from outside git, before triage: the GitHub stage fills ``collected.pulls`` (and notes)
-    here. Without it (no token, no network) the report is produced without pull request context."""
-    return collected
+def enrich(run_: _Run, collected: Collected) -> Collected:
+    """Context from outside git, before triage: the pull request behind each commit (``sources.github``;
+    stored, so a rerun asks GitHub nothing). Without a token, a network or a GitHub identity (of a remote)
+    the report is produced without it, and one note in its header says why."""
+    if run_.pull_lookup is None or not collected.commits:
+        return collected
+    c = collected
+    found = run_.pull_lookup.enrich(c.ref.github, c.ref.name, c.branch, [commit.sha for commit in c.commits],
+                                    run_.settings.language, remote=c.ref.kind == "remote")
+    c.prs = {sha: _redacted_pull(pr) if pr is not None else None for sha, pr in found.pulls.items()}
+    c.pulls = {sha: PullText(pr.number, pr.title, pr.body) for sha, pr in c.prs.items() if pr is not None}
+    if found.note:
+        c.notes.append(found.note)
+    return c
+
+
+def _redacted_pull(pr: PullRequest) -> PullRequest:
+    """Pull request text as reports, deliveries and the model see it: secrets redacted."""
+    title, body = redact_pull_text(pr.title, pr.body)
+    return dataclasses.replace(pr, title=title, body=body, labels=tuple(redact_text(x) for x in pr.labels))
 
 
 # --- stage 4: triage (deterministic, always) -----------------------------------------------------------------
@@ -216,7 +242,13 @@ def enrich(settings: Settings, collected: Collected) -> Collected:
 
 def triage_commits(collected: Collected) -> Triaged:
     project = collected.ref.name  # the project's own name is never a type word
-    return Triaged(collected, [(commit, triage(commit, project=project)) for commit in collected.commits])
+
+    def labels(sha: str) -> tuple[str, ...]:
+        pr = collected.prs.get(sha)
+        return pr.labels if pr is not None else ()
+
+    return Triaged(collected, [(commit, triage(commit, labels(commit.sha), project=project))
+                               for commit in collected.commits])
 
 
 # --- stage 5: analyse (the shared pool; the store as cache) --------------------------------------------------
@@ -278,6 +310,8 @@ async def analyse(run_: _Run, triaged: Triaged) -> Analysed:
 def write(run_: _Run, analysed: Analysed) -> RepoResult:
     c = analysed.triaged.collected
     settings, store = run_.settings, run_.store
+    for entry in analysed.entries:
+        entry.pr = c.prs.get(entry.commit.sha)
     report = ReportData(
         repo=c.ref,
         branch=c.branch,
@@ -317,8 +351,16 @@ def deliver(
     settings: Settings, store: Store, outcome: RunOutcome, *, notify: bool = True,
     environ: Mapping[str, str] | None = None,
 ) -> None:
-    """Publishing (GitHub contents or issues) and notifications plug in here: ``outcome.repos`` holds each
-    written report and its files. A failed delivery is recorded and never loses a report."""
+    """Publishing (GitHub contents or issues), then notifications, after every report's files are written
+    (``notify=False``: neither, for ``report`` and ``demo``). A failed delivery is recorded (the next run
+    retries it), named in ``outcome.undelivered`` and never loses a report."""
+    if notify and settings.publish.enabled:
+        from .deliver.github import publish_run
+
+        written = [(r.report, r.paths) for r in outcome.repos if r.report is not None]
+        target = f"github:{settings.publish.github_repo}"
+        outcome.undelivered += [(target, failure) for failure in publish_run(settings, store, written,
+                                                                              environ or os.environ)]
     if notify and (settings.notify.urls or settings.notify.targets):
         from .deliver.notify import notify_reports
 

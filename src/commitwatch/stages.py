@@ -10,7 +10,7 @@ from .analysis import PullText
 from .cache import Item
 from .config import RepoConfig
 from .errors import CommitwatchError, ExitCode
-from .models import Commit, CommitEntry, RepoRef, ReportData, Usage, Window
+from .models import Commit, CommitEntry, PullRequest, RepoRef, ReportData, Usage, Window
 
 # --- what goes in and what comes out ------------------------------------------------------------------
 
@@ -74,7 +74,8 @@ class Collected:
     window: Window
     commits: list[Commit]  # newest committer date first
     notes: list[str]  # for the report header
-    pulls: dict[str, PullText] = field(default_factory=dict)  # sha -> its pull request (``enrich``)
+    pulls: dict[str, PullText] = field(default_factory=dict)  # sha -> its pull request's text (``enrich``)
+    prs: dict[str, PullRequest | None] = field(default_factory=dict)  # sha -> its pull request (``enrich``)
 
 
 @dataclass

@@ -28,12 +28,13 @@ import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import PublishSettings
+from ..config import PublishSettings, Settings
 from ..errors import CommitwatchError, GitHubError
 from ..models import ReportData
 from ..render.escape import escape_inline, link_destination, normalize
@@ -77,7 +78,7 @@ class PublishOutcome:
 
 
 def report_stem(report: ReportData) -> str:
-    from ..pipeline import report_stem as stem  # one naming rule for files and published copies
+    from ..reportfiles import report_stem as stem  # one naming rule for files and published copies
 
     return stem(report.window)
 
@@ -491,3 +492,47 @@ def _quote(path: str) -> str:
     from urllib.parse import quote
 
     return quote(path, safe="/")
+
+
+def publish_run(
+    settings: Settings,
+    store: Store,
+    written: Sequence[tuple[ReportData, Sequence[Path]]],
+    environ: Mapping[str, str],
+    *,
+    run_id: int | None = None,
+    say: Callable[[str], None] | None = None,
+) -> list[str]:
+    """What ``commitwatch run`` does after writing: publish again the reports whose last delivery failed,
+    then this run's reports (the text of the files just written). Returns the failures' messages."""
+    from ..reportfiles import RENDERERS
+    from ..sources.github import GitHubClient, github_token
+    from ..storage.github import GitHubCache
+
+    publish_settings = settings.publish
+    formats = ["md"] if publish_settings.issue else list(publish_settings.formats)
+    items = []
+    for report, paths in written:
+        by_ext = {path.suffix[1:]: path for path in paths}
+        texts = {}
+        for fmt in formats:
+            path = by_ext.get(fmt)
+            texts[fmt] = path.read_text(encoding="utf-8") if path is not None and path.exists() else \
+                RENDERERS[fmt](report)
+        items.append(Publication(report, texts))
+    token = github_token(settings.github, environ)
+    if token is None:
+        error = GitHubError(f"publishing to {publish_settings.github_repo} needs a token: "
+                            f"${settings.github.token_env} is not set",
+                            hint=f"Export {settings.github.token_env} with a token that can write there.")
+        failures = []
+        for item in items:
+            key = _report_key(item.report)
+            store.record_delivery(target_prefix(publish_settings), key, "failed", detail=error.message, run_id=run_id)
+            failures.append(f"{item.report.repo.name} {report_stem(item.report)}: {error.message}")
+        return failures
+    with GitHubClient(settings.github, token, cache=GitHubCache(store, settings.github.api_url)) as client:
+        retried = retry_failed(publish_settings, client, store, lambda report, fmt: RENDERERS[fmt](report),
+                               skip=[_report_key(item.report) for item in items], run_id=run_id)
+        outcome = publish(publish_settings, client, store, items, run_id=run_id, say=say)
+    return [*retried.failures, *outcome.failures]

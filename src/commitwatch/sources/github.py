@@ -521,3 +521,56 @@ def _retry_after(value: str | None, now: float) -> float | None:
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the pipeline's enrich stage ---------------------------------------------------------------------------
+
+
+@dataclass
+class Enrichment:
+    pulls: dict[str, PullRequest | None]
+    note: str | None  # for the report header, in the report's language: why context is missing
+
+
+class PullLookup:
+    """Pull request context for every repository of one run: one client (so the rate-limit budget and
+    what GitHub said about the limit are shared), created on first use, requests one at a time."""
+
+    def __init__(self, settings: GitHubSettings, store: Any, environ: Mapping[str, str]) -> None:
+        import threading
+
+        self.settings = settings
+        self.store = store
+        self.token = github_token(settings, environ)
+        self._client: GitHubClient | None = None
+        self._lock = threading.Lock()
+
+    def _cache(self) -> GitHubCache:
+        from ..storage.github import GitHubCache
+
+        return GitHubCache(self.store, self.settings.api_url)
+
+    def enrich(self, github: str | None, name: str, branch: str, shas: list[str], language: str) -> Enrichment:
+        """The pull requests of ``shas``; never raises for GitHub trouble (the note says what happened)."""
+        from .. import i18n
+
+        if not shas or not self.settings.pull_requests:
+            return Enrichment({}, None)
+        with self._lock:
+            if self._client is None and self.token is not None:
+                self._client = GitHubClient(self.settings, self.token, cache=self._cache())
+            context = pull_requests(self._client, github, shas, branch=branch, cache=self._cache())
+        note = None
+        if context.problem == "no_identity":
+            note = i18n.label(language, "github.no_identity", repo=name)
+        elif context.problem == "no_token":
+            note = i18n.label(language, "github.no_token", env=self.settings.token_env)
+        elif context.problem is not None:
+            tr = i18n.translator(i18n.normalize_language(language))
+            note = tr.plural("github.missing", context.missing, detail=context.detail)
+        return Enrichment(context.pulls, note)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

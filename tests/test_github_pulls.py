@@ -208,3 +208,29 @@ def test_unreachable_api_is_a_failure_not_a_crash(store: Store) -> None:
     client = GitHubClient(cfg, TOKEN, cache=GitHubCache(store, cfg.api_url))
     context = pull_requests(client, REPO, shas(2), cache=GitHubCache(store, cfg.api_url))
     assert context.problem == "failed" and "cannot reach GitHub" in context.detail
+
+
+def test_the_run_lookup_says_why_context_is_missing_once_per_report(gh: FakeGitHub, store: Store) -> None:
+    from commitwatch.sources.github import PullLookup
+
+    commits = shas(2)
+    populate(gh, commits)
+    settings = GitHubSettings(api_url=gh.api_url)
+    lookup = PullLookup(settings, store, {})
+    assert lookup.enrich(None, "gitlab.com/g/p", "main", commits, "en").note == (
+        'No pull request context: gitlab.com/g/p has no GitHub identity (set github = "owner/name" on its '
+        "[[repos]] entry, or --github-repo).")
+    assert lookup.enrich(None, "engine", "main", commits, "en", remote=False).note is None
+    assert lookup.enrich(REPO, REPO, "main", commits, "zh-CN").note == "无拉取请求信息：未设置 $GITHUB_TOKEN。"
+    with_token = PullLookup(settings, store, {"GITHUB_TOKEN": TOKEN})
+    found = with_token.enrich(REPO, REPO, "main", commits, "en")
+    with_token.close()
+    assert found.note is None and found.pulls[commits[0]] is not None
+    gh.rate_limit = 0
+    other = shas(5)[2:]
+    for sha in other:
+        gh.add_commit(REPO, sha)
+    limited = PullLookup(GitHubSettings(api_url=gh.api_url, max_wait=0), store, {"GITHUB_TOKEN": TOKEN})
+    note = limited.enrich(REPO, REPO, "main", other, "en").note
+    limited.close()
+    assert note is not None and note.startswith("No pull request context for 3 commits: GitHub's rate limit")

@@ -550,8 +550,10 @@ class PullLookup:
 
         return GitHubCache(self.store, self.settings.api_url)
 
-    def enrich(self, github: str | None, name: str, branch: str, shas: list[str], language: str) -> Enrichment:
-        """The pull requests of ``shas``; never raises for GitHub trouble (the note says what happened)."""
+    def enrich(self, github: str | None, name: str, branch: str, shas: list[str], language: str,
+               *, remote: bool = True) -> Enrichment:
+        """The pull requests of ``shas``; never raises for GitHub trouble (the note says what happened).
+        A local repository without a GitHub identity gets no note: nobody asked for its pull requests."""
         from .. import i18n
 
         if not shas or not self.settings.pull_requests:
@@ -562,7 +564,7 @@ class PullLookup:
             context = pull_requests(self._client, github, shas, branch=branch, cache=self._cache())
         note = None
         if context.problem == "no_identity":
-            note = i18n.label(language, "github.no_identity", repo=name)
+            note = i18n.label(language, "github.no_identity", repo=name) if remote else None
         elif context.problem == "no_token":
             note = i18n.label(language, "github.no_token", env=self.settings.token_env)
         elif context.problem is not None:

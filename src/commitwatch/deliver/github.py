@@ -195,8 +195,13 @@ def retry_failed(
     for report in store.failed_reports(target_prefix(settings)):
         if _report_key(report) in skipped:
             continue
-        formats = ["md"] if settings.issue else list(settings.formats)
-        items.append(Publication(report, {fmt: render(report, fmt) for fmt in formats}))
+        texts = {}
+        for fmt in ["md"] if settings.issue else list(settings.formats):
+            try:
+                texts[fmt] = render(report, fmt)
+            except KeyError:  # a format only the run writes (a feed): nothing to publish again
+                continue
+        items.append(Publication(report, texts))
     return publish(settings, client, store, items, run_id=run_id)
 
 
@@ -517,8 +522,10 @@ def publish_run(
         texts = {}
         for fmt in formats:
             path = by_ext.get(fmt)
-            texts[fmt] = path.read_text(encoding="utf-8") if path is not None and path.exists() else \
-                RENDERERS[fmt](report)
+            if path is not None and path.exists():
+                texts[fmt] = path.read_text(encoding="utf-8")
+            elif fmt in RENDERERS:
+                texts[fmt] = RENDERERS[fmt](report)
         items.append(Publication(report, texts))
     token = github_token(settings.github, environ)
     if token is None:

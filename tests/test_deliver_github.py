@@ -179,7 +179,7 @@ def test_a_failed_publish_is_recorded_and_retried_by_the_next_run(gh: FakeGitHub
 
     retried = retry_failed(settings, client(gh, store), store, lambda rep, _fmt: render_markdown(rep))
     assert retried.ok and [c["created"] for c in gh.commits] == [True, True]
-    assert store.failed_reports("github:") == []
+    assert store.failed_report_keys("github:") == []
 
 
 def test_bad_token_and_missing_repository_fail_clearly(gh: FakeGitHub, store: Store) -> None:

@@ -179,15 +179,16 @@ def test_run_publishes_issues_once_then_edits(tmp_path: Path, env: dict) -> None
         assert [r.method for r in gh.requests if "/issues" in r.path and r.method != "GET"] == ["POST", "PATCH"]
 
 
-def test_a_failed_publish_keeps_the_files_exits_3_and_is_retried(tmp_path: Path, env: dict) -> None:
+def test_a_failed_publish_keeps_the_files_exits_5_and_is_retried(tmp_path: Path, env: dict) -> None:
     repo, _shas = build_repo(tmp_path / "engine", 2)
     with FakeGitHub(token=TOKEN) as gh:
         gh.add_repo("me/reports")
         env |= {"GITHUB_TOKEN": TOKEN, "COMMITWATCH_GITHUB_API_URL": gh.api_url}
         config = config_file(tmp_path, [(repo.path, GH_REPO)], '[publish]\ngithub_repo = "me/reports"\n')
         gh.script(Scripted.error(403, "Resource not accessible by integration", only="/contents/"))
-        result = run_cli("run", "--config", str(config), "--date", DAY, env=env, expect=ExitCode.SOURCE)
-        assert "publish failed (retried by the next run)" in result.stderr and "403" in result.stderr
+        result = run_cli("run", "--config", str(config), "--date", DAY, env=env, expect=ExitCode.DELIVERY)
+        assert "publishing to github:me/reports failed" in result.stderr and "403" in result.stderr
+        assert "the next run retries it (exit 5)" in result.stderr
         assert (tmp_path / "reports" / "2026" / "engine" / f"{DAY}.md").exists()
         assert gh.commits == []
         # the next run, for another day, publishes the failed report first, then its own

@@ -192,8 +192,9 @@ def retry_failed(
         return PublishOutcome()
     skipped = set(skip)
     items = []
-    for report in store.failed_reports(target_prefix(settings)):
-        if _report_key(report) in skipped:
+    for key in store.failed_report_keys(target_prefix(settings)):
+        report = store.load_report_by_key(key) if key not in skipped else None
+        if report is None:
             continue
         texts = {}
         for fmt in ["md"] if settings.issue else list(settings.formats):

@@ -19,9 +19,8 @@ import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
-from ..models import PullRequest, ReportData
-from . import codec
-from .core import CHUNK, DB_HINT, StoreCore, StoreError
+from ..models import PullRequest
+from .core import CHUNK, StoreCore
 
 
 def _now() -> str:
@@ -86,9 +85,9 @@ class GitHubStore(StoreCore):
             )
 
 
-    def failed_reports(self, target_prefix: str) -> list[ReportData]:
-        """The stored reports whose last delivery to a target starting with ``target_prefix`` failed,
-        oldest first: what the next run publishes again."""
+    def failed_report_keys(self, target_prefix: str) -> list[str]:
+        """The report keys whose last delivery to a target starting with ``target_prefix`` failed, oldest
+        first: what the next run publishes again (``Store.load_report_by_key`` gives each report)."""
         pattern = target_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self._read() as conn:
             rows = conn.execute(
@@ -98,30 +97,7 @@ class GitHubStore(StoreCore):
         last: dict[tuple[str, str], str] = {}
         for target, key, status in rows:
             last[(target, key)] = status
-        failed = list(dict.fromkeys(key for (_target, key), status in last.items() if status == "failed"))
-        reports = []
-        for key in failed:
-            parts = key.rsplit("|", 5)
-            if len(parts) != 6:
-                continue
-            repo, branch, start, end, tz, language = parts
-            with self._read() as conn:
-                row = conn.execute(
-                    "SELECT r.data FROM reports r JOIN repos p ON p.id = r.repo_id WHERE p.key = ? AND r.branch = ?"
-                    " AND r.window_start = ? AND r.window_end = ? AND r.window_tz = ? AND r.language = ?"
-                    " ORDER BY r.id DESC LIMIT 1",
-                    (repo, branch, start, end, tz, language),
-                ).fetchone()
-            if row is not None:
-                reports.append(self._snapshot(row[0]))
-        return reports
-
-    def _snapshot(self, data: bytes | str) -> ReportData:
-        try:
-            text = zlib.decompress(data) if isinstance(data, bytes) else data
-            return codec.report_from_data(json.loads(text))
-        except (ValueError, zlib.error, codec.CodecError) as e:
-            raise StoreError(f"a stored report in {self.path} cannot be read: {e}", hint=DB_HINT) from e
+        return list(dict.fromkeys(key for (_target, key), status in last.items() if status == "failed"))
 
 
 class GitHubCache:

@@ -74,6 +74,7 @@ class WebhookServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
 
             def log_message(self, format: str, *args: Any) -> None:  # silence
                 pass
@@ -91,6 +92,7 @@ class WebhookServer:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            block_on_close = False  # a kept-alive connection must not hold up stop()
             request_queue_size = 128
             allow_reuse_address = True
 

@@ -46,7 +46,7 @@ class RunOutcome:
     undelivered: list[tuple[str, str]] = field(default_factory=list)  # (target id, redacted reason)
 
     def exit_code(self, allow_degraded: bool = False) -> int:
-        """The worst outcome: a failed repository's code, else 5 when a notification failed, else 4 when
+        """The worst outcome: a failed repository's code, else 5 when a delivery failed, else 4 when
         degraded (unless allowed), else 0."""
         failures = [r.error.exit_code for r in self.repos if r.error is not None]
         if failures:

@@ -87,8 +87,17 @@ def test_doctor_with_everything_configured(fresh: Path) -> None:
         result = run_cli("doctor", "--config", str(config), env=env)
         # the json_schema refusal was an answer: one tiny request in the mode the server takes
         assert [r.response_format for r in llm.requests] == ["json_schema", "json_object+schema"]
+        # the learnt mode is stored for the runs; --forget-llm-mode forgets it
+        from commitwatch.storage import Store
+
+        with Store.open(fresh / "store.db") as store:
+            assert store.llm_mode(llm.base_url, "fake-model") == "json_object+schema"
+        forgot = run_cli("doctor", "--config", str(config), "--forget-llm-mode", env=env)
+        assert "the stored mode was forgotten" in forgot.stdout
+        with Store.open(fresh / "store.db") as store:
+            assert store.llm_mode(llm.base_url, "fake-model") is None
     out = result.stdout
-    assert "ok    llm: fake-model at" in out and "structured output: json_object" in out
+    assert "ok    llm: fake-model at" in out and "structured output: json_object (remembered for runs" in out
     assert "ok    github: token accepted" in out and "scopes: public_repo" in out and "rate limit" in out
     assert "ok    publish: files to main of me/reports" in out and "0 failed" in out
     assert TOKEN not in out + result.stderr and "sk-test" not in out + result.stderr

@@ -533,17 +533,23 @@ def init(
 
 
 @app.command()
-def doctor(config: ConfigOpt = None) -> None:
+def doctor(
+    config: ConfigOpt = None,
+    forget_llm_mode: Annotated[
+        bool, typer.Option("--forget-llm-mode", help="Forget the structured-output mode stored for the LLM.")
+    ] = False,
+) -> None:
     """Check git, the config, the LLM, the GitHub token, the store and the output and publish targets.
 
     Prints one line per check with what to fix; exits 0 when nothing failed (warnings allowed), else with
-    the worst failure's code: 2 for configuration, 3 for git or the network.
+    the worst failure's code: 2 for configuration, 3 for git or the network. The LLM check sends one tiny
+    request, which learns the structured-output mode the server accepts and stores it for the runs.
     """
     from .doctor import exit_code, run_checks
 
     checks = []
     out = Console(highlight=False, soft_wrap=True)
-    for check in run_checks(config):
+    for check in run_checks(config, forget_llm_mode=forget_llm_mode):
         out.print(check.line(), markup=False)
         checks.append(check)
     failed = sum(1 for c in checks if c.status == "fail")

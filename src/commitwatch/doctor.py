@@ -46,15 +46,18 @@ def exit_code(checks: list[Check]) -> int:
     return max(failed) if failed else ExitCode.OK
 
 
-def run_checks(config: Path | None, environ: Mapping[str, str] | None = None) -> Iterator[Check]:
-    """Every check, as it completes."""
+def run_checks(
+    config: Path | None, environ: Mapping[str, str] | None = None, *, forget_llm_mode: bool = False
+) -> Iterator[Check]:
+    """Every check, as it completes. The LLM check records the structured-output mode it learnt in the
+    store (runs start there); ``forget_llm_mode`` forgets the stored one instead."""
     env = os.environ if environ is None else environ
     yield check_git()
     settings, checks = check_config(config, env)
     yield from checks
     if settings is None:
         return
-    yield check_llm(settings, env)
+    yield check_llm(settings, env, forget=forget_llm_mode)
     yield check_github(settings, env)
     yield check_store(settings)
     yield check_output(settings)
@@ -122,7 +125,7 @@ def _is_git_dir(path: Path) -> bool:
     return done.returncode == 0
 
 
-def check_llm(settings: Settings, environ: Mapping[str, str]) -> Check:
+def check_llm(settings: Settings, environ: Mapping[str, str], *, forget: bool = False) -> Check:
     llm = settings.llm
     if not llm.configured:
         return Check("llm", "warn", "no LLM configured: the rules analyzer writes the reports",
@@ -137,7 +140,29 @@ def check_llm(settings: Settings, environ: Mapping[str, str]) -> Check:
     except CommitwatchError as e:
         return Check("llm", "fail", f"{llm.model} at {llm.base_url}: {e.message}",
                      e.hint or "Check llm.base_url, llm.model and the API key.", ExitCode.SOURCE)
-    return Check("llm", "ok", f"{llm.model} at {llm.base_url} answered; structured output: {mode}")
+    public = {"json_object+schema": "json_object"}.get(mode, mode)
+    memory = _remember_mode(settings, mode, forget)
+    return Check("llm", "ok", f"{llm.model} at {llm.base_url} answered; structured output: {public}{memory}")
+
+
+def _remember_mode(settings: Settings, mode: str, forget: bool) -> str:
+    """Record the learnt mode for the runs (or forget the stored one); what to add to the check's line."""
+    from .storage import Store, default_db_path
+
+    llm = settings.llm
+    base_url, model = (llm.base_url or "").rstrip("/"), llm.model or ""
+    try:
+        with Store.open(settings.db or default_db_path()) as store:
+            before = store.llm_mode(base_url, model)
+            if forget:
+                store.forget_llm_mode(base_url, model)
+                return "; the stored mode was forgotten: the next run negotiates again"
+            store.remember_llm_mode(base_url, model, mode)
+    except CommitwatchError:
+        return ""  # the store check says what is wrong with it
+    if before is not None and before != mode:
+        return f" (runs used {before}: now {mode}; `commitwatch doctor --forget-llm-mode` forgets it)"
+    return " (remembered for runs; `commitwatch doctor --forget-llm-mode` forgets it)"
 
 
 async def _tiny_request(settings: Settings, key: str) -> str:
@@ -155,7 +180,7 @@ async def _tiny_request(settings: Settings, key: str) -> str:
 
     try:
         await client.complete(build, schema=schema, schema_name="ping", model=llm.model or "", max_tokens=32)
-        return client.mode.public
+        return client.mode.value
     finally:
         await client.aclose()
 

@@ -179,8 +179,10 @@ def test_a_commit_whose_tree_is_missing_is_reported_and_degrades_the_run(tmp_pat
     assert by_sha[below]["notes"] == [] and [f["path"] for f in by_sha[below]["files"]] == ["a.txt"]
     assert any("lacks objects of 2 commits" in w for w in data["warnings"])
     assert "lacks objects of this commit" in data["_md"]
-    again = report(repo, tmp_path, "--allow-degraded")  # ... unless --allow-degraded
+    again = report(repo, tmp_path, "--allow-degraded", "--format", "md,json,html")  # ... unless --allow-degraded
     assert {c["sha"] for c in again["commits"]} == {below, bad, above}
+    html = (tmp_path / "out" / "2026" / "r" / "2026-02-07.html").read_text(encoding="utf-8")
+    assert "the repository lacks objects of this commit: 111111111111" in html
 
 
 def test_a_commit_object_git_cannot_parse_is_a_clear_source_error(tmp_path: Path) -> None:

@@ -141,3 +141,36 @@ def test_mirror_fetches_a_missing_tree(daemon: Daemon, tmp_path: Path) -> None: 
     commits = {c.sha: c for c in opened.collect(None, DAY)}
     assert set(commits) == {shas["add"], shas["old"], shas["keep"], shas["new"]}
     assert [c.notes for c in commits.values() if c.notes] == []  # fetched back, nothing missing
+
+
+def test_an_analysis_of_a_commit_that_lacks_objects_is_not_reused(tmp_path: Path, monkeypatch) -> None:
+    import re
+
+    from tests.fakes.openai_server import FakeOpenAI
+
+    upstream, shas = upstream_day(tmp_path / "upstream")
+    upstream.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    GitRepo(tmp_path).git("clone", "-q", "--filter=blob:none", f"file://{upstream.path}", str(clone))
+    shutil.move(upstream.path, tmp_path / "gone")
+    with FakeOpenAI() as server:
+        config = tmp_path / "cw.toml"
+        config.write_text(f'output_dir = "{tmp_path / "out"}"\ncache_dir = "{tmp_path / "cache"}"\n'
+                          f'[llm]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\n', encoding="utf-8")
+        monkeypatch.setenv("COMMITWATCH_LLM_API_KEY", "sk-test")
+        monkeypatch.setenv("COMMITWATCH_DB", str(tmp_path / "store.db"))
+        for name in ("COMMITWATCH_CONFIG", "COMMITWATCH_LLM_BASE_URL", "COMMITWATCH_LLM_MODEL"):
+            monkeypatch.delenv(name, raising=False)
+
+        def analysed() -> list[str]:
+            found = (re.search(r"^sha: ([0-9a-f]{40})$", r.user, re.M) for r in server.analysis_requests())
+            return [m.group(1) for m in found if m]
+
+        args = ("report", "--config", str(config), "--repo", str(clone), "--date", "2026-02-07", "--tz",
+                "Asia/Shanghai", "--allow-degraded")  # fmt: skip
+        run_cli(*args)
+        first = analysed()
+        assert sorted(first) == sorted([shas["add"], shas["old"], shas["keep"], shas["new"]])
+        run_cli(*args)
+        # the complete commit comes from the store; the three that lack objects are analysed again
+        assert sorted(analysed()[len(first) :]) == sorted([shas["add"], shas["old"], shas["new"]])

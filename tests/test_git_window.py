@@ -203,3 +203,11 @@ def test_the_walk_filter_equals_a_plain_filter(lines: list[tuple[int, int]], low
     for high in (low + span, span):
         assert stamped(walk, low, high) == [(s, sha) for s, sha in pairs if low <= s < high]
     assert undated_lines(walk) == [sha for s, sha in pairs if s == 0 or s >= 253402300800]
+
+
+def test_an_old_config_with_window_slack_days_still_loads(tmp_path: Path) -> None:
+    from commitwatch.config import load_settings
+
+    config = tmp_path / "c.toml"
+    config.write_text("[git]\nwindow_slack_days = 30\n", encoding="utf-8")
+    assert load_settings(config, environ={}).git.window_slack_days == 30  # accepted, and ignored

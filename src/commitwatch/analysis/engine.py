@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 SAFETY = 0.95  # share of the input budget packing aims at; the rest absorbs estimate error
 SHRINK = 0.5  # the one shrink-and-retry after a context-length error halves the data (or less)
 MAX_ASSISTANT_ECHO = 6_000  # characters of an invalid answer quoted back in the repair request
+INLINE_PACK_BYTES = 64_000  # commits with less patch text than this are packed on the event loop
 
 
 @dataclass
@@ -173,10 +174,11 @@ class RepoAnalysis(Highlights):
             return self._emit(rules_entry(commit, triage))
         model = model_for(self.settings, triage)
         job = _Job(index, commit, triage, self.pulls.get(commit.sha), model)
-        tripped = self.client.breaker.tripped_by
-        if tripped is not None:  # do not even pack: the provider is not called again in this run
-            return self._emit(self._fallback(job, LLMFailure("circuit_open", tripped.detail)))
+        await self.pool.ahead.acquire(self.priority)  # packed just ahead of its slot, not all at once
         try:
+            tripped = self.client.breaker.tripped_by
+            if tripped is not None:  # do not even pack: the provider is not called again in this run
+                return self._emit(self._fallback(job, LLMFailure("circuit_open", tripped.detail)))
             analysis = await self._analyse_with_shrink(job)
         except LLMFailure as failure:
             return self._emit(self._fallback(job, failure))
@@ -184,6 +186,8 @@ class RepoAnalysis(Highlights):
             log.exception("analysis of %s failed", commit.short_sha)
             internal = LLMFailure("internal", f"{type(e).__name__}: {e}")
             return self._emit(self._fallback(job, internal))
+        finally:
+            self.pool.ahead.release()
         assert job.packed is not None
         self._job_model[commit.sha] = model
         entry = CommitEntry(
@@ -246,10 +250,14 @@ class RepoAnalysis(Highlights):
                 self.redacted_commits += 1
 
     async def _prepack(self, job: _Job) -> None:
-        """Pack (redact, trim) the commit in a worker thread while it waits for a request slot, so the
-        event loop keeps sending and reading other requests; ``_messages`` only checks it still fits."""
+        """Pack (redact, trim) the commit and render its prompt while it waits for a request slot, a large
+        one in a worker thread so the event loop keeps sending and reading other requests; ``_messages``
+        then only checks that it still fits."""
         mode = self.client.mode
-        packed, user = await asyncio.to_thread(self._pack_and_render, job, mode)
+        if _patch_bytes(job.commit) < INLINE_PACK_BYTES:  # a thread hop costs more than packing it
+            packed, user = self._pack_and_render(job, mode)
+        else:
+            packed, user = await asyncio.to_thread(self._pack_and_render, job, mode)
         self._repack(job, mode, packed)
         job.user = (packed.text, user)
 
@@ -414,3 +422,7 @@ class RepoAnalysis(Highlights):
             out.append(message(lang, "warn.redacted", count=sum(self.redactions.values()), kinds=kinds,
                                commits=self.redacted_commits))
         return out
+
+
+def _patch_bytes(commit: Commit) -> int:
+    return sum(len(f.patch) for f in commit.files if f.patch) + len(commit.body)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..config import LLMSettings
 from ..models import CommitEntry, Importance, RepoRef, Triage, Usage
 from .budget import PullText, TokenEstimator
-from .llm import LLMClient, LLMFailure, Mode
+from .llm import LLMClient, LLMFailure, Mode, Slots
 
 if TYPE_CHECKING:
     from .engine import RepoAnalysis
@@ -80,6 +80,9 @@ class AnalysisPool:
         self.usage_by_model: dict[str, Usage] = {}
         self.on_usage = on_usage
         self._client: LLMClient | None = None
+        # commits being packed or sent: twice the request slots, served like them (smaller repositories
+        # first), so packing runs just ahead of the slots instead of for every commit at once
+        self.ahead = Slots(2 * settings.concurrency)
 
     @property
     def client(self) -> LLMClient:

@@ -110,12 +110,12 @@ def run(
     lookup = PullLookup(settings.github, store, env)
     try:
         outcome = asyncio.run(_run_all(settings, request, store, watcher, now, llm, api_key, lookup))
+        written = [r for r in outcome.repos if r.report is not None]
+        if "atom" in settings.formats and written:  # once, over the store, every new report included
+            written[-1].paths += write_feeds(settings.output_dir, settings.language, store)
     finally:
         lookup.close()
-    written = [r for r in outcome.repos if r.report is not None]
-    if "atom" in settings.formats and written:  # once, over the store, every new report included
-        written[-1].paths += write_feeds(settings.output_dir, settings.language, store)
-    watcher.finished()
+        watcher.finished()  # also on Ctrl-C: a live display gives the terminal back
     deliver(settings, store, outcome, notify=request.notify, environ=env)
     return outcome
 

@@ -115,6 +115,6 @@ def test_the_schema_rejects_what_breaks_the_contract(validator) -> None:
     for bad in broken:
         assert not validator.is_valid(bad)
     # fields may be added: an unknown field at any level is still valid
-    extended = {**doc, "future": 1, "commits": [{**doc["commits"][0], "signals": [], "reviews": {"count": 1}}]}
+    extended = {**doc, "future": 1, "commits": [{**doc["commits"][0], "ratings": [], "reviews": {"count": 1}}]}
     assert validator.is_valid(extended)
-    assert set(undescribed(extended, validator.schema)) == {"$.commits[].signals", "$.commits[].reviews", "$.future"}
+    assert set(undescribed(extended, validator.schema)) == {"$.commits[].ratings", "$.commits[].reviews", "$.future"}

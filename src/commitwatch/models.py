@@ -147,9 +147,76 @@ class DirStat:
     deletions: int
 
 
+# --- signals: facts computed from the diff, never guessed ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceChange:
+    """A change to something users call or set, read from the diff.
+
+    ``kind``: ``cli_flag``, ``env_var``, ``config_key``, ``symbol`` (a public function or class) or
+    ``http_route``. ``change``: ``added``, ``removed``, ``renamed`` (``new_name`` says to what) or
+    ``default_changed`` (``old_default`` -> ``new_default``, as written in the source).
+    """
+
+    kind: str
+    name: str
+    change: str
+    path: str
+    new_name: str | None = None
+    old_default: str | None = None
+    new_default: str | None = None
+
+    @property
+    def breaking(self) -> bool:
+        return self.change in ("removed", "renamed")
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyChange:
+    """One dependency's version in one manifest or lockfile: ``old`` -> ``new`` (None when added or
+    removed). ``major`` marks a bump that may break (a major, or a 0.x minor)."""
+
+    name: str
+    old: str | None
+    new: str | None
+    path: str
+    major: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceClaim:
+    """A performance claim from the message or PR body: the metric, the change as written ("-6%",
+    "2.4 s -> 1.6 s", "2x"), and the model or hardware it was measured on when named."""
+
+    metric: str
+    delta: str
+    context: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the diff and the message say for certain: shown as "what changes for users", fed to triage
+    (hard signals set an importance floor) and given to the LLM as facts it must not contradict."""
+
+    interfaces: tuple[InterfaceChange, ...] = ()
+    dependencies: tuple[DependencyChange, ...] = ()
+    advisories: tuple[str, ...] = ()  # CVE-…, GHSA-…, RUSTSEC-…, PYSEC-…
+    reverts: str | None = None  # the commit this one reverts (full or abbreviated sha), from its body
+    performance: tuple[PerformanceClaim, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.interfaces or self.dependencies or self.advisories or self.reverts or self.performance)
+
+
 @dataclass(frozen=True, slots=True)
 class Triage:
-    """Deterministic classification of one commit (always computed)."""
+    """Deterministic classification of one commit (always computed).
+
+    ``floor`` is the lowest importance the hard signals allow (a removed flag, an advisory …) with
+    ``floor_reason`` naming the signal; ``importance`` already respects it, and an LLM's answer is
+    raised to it (``apply_floor``)."""
 
     change_type: ChangeType
     importance: Importance
@@ -159,6 +226,16 @@ class Triage:
     top_dirs: tuple[DirStat, ...]
     breaking: bool = False
     bot: bool = False
+    signals: Signals = field(default_factory=Signals)
+    floor: Importance | None = None
+    floor_reason: Reason | None = None  # a reason key of the triage catalog, naming the hard signal
+
+
+def apply_floor(importance: Importance, triage: Triage) -> Importance:
+    """``importance`` raised to the floor the hard signals set (the one place the floor is applied)."""
+    if triage.floor is not None and triage.floor.rank < importance.rank:
+        return triage.floor
+    return importance
 
 
 # --- LLM analysis (validated model output) ---------------------------------------------------------

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..models import Analysis, Commit, CommitEntry, RepoRef, Triage, Usage
+from ..models import Analysis, Commit, CommitEntry, RepoRef, Triage, Usage, apply_floor
 from .budget import (
     MESSAGE_OVERHEAD,
     PackedCommit,
@@ -194,7 +194,7 @@ class RepoAnalysis(Highlights):
             commit=commit,
             triage=triage,
             change_type=analysis.change_type,
-            importance=analysis.importance,
+            importance=apply_floor(analysis.importance, triage),  # hard signals set a floor the model cannot lower
             analyzer="llm",
             analysis=analysis,
             coverage=job.packed.coverage,

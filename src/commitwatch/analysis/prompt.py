@@ -24,7 +24,7 @@ from .budget import neutralise
 
 # Bump whenever a template, the prior, the data layout or a schema changes: stored analyses are keyed
 # by it, so a rerun with a new prompt analyses again.
-PROMPT_VERSION = "2"
+PROMPT_VERSION = "3"
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -114,6 +114,33 @@ def _system(kind: str, language: str, with_schema: bool) -> str:
     return str(_module(kind, language).system(_compact(schema), with_schema))
 
 
+def facts(triage: Triage) -> str:
+    """The signals as a "## Facts" section of the data block: computed from the diff and message, so the
+    model must not contradict them (names come from commit text: redacted, one line each)."""
+    signals = triage.signals
+    lines: list[str] = []
+    for c in signals.interfaces:
+        detail = {
+            "renamed": f" to {c.new_name}",
+            "default_changed": f": default {c.old_default} -> {c.new_default}",
+        }.get(c.change, "")
+        lines.append(f"- {c.kind} {c.name} {c.change.replace('_', ' ')}{detail} ({c.path})")
+    for d in signals.dependencies:
+        version = f"{d.old or 'new'} -> {d.new or 'removed'}"
+        lines.append(f"- dependency {d.name} {version}{' (major)' if d.major else ''} ({d.path})")
+    lines += [f"- advisory {advisory}" for advisory in signals.advisories]
+    if signals.reverts:
+        lines.append(f"- reverts commit {signals.reverts}")
+    for p in signals.performance:
+        lines.append(f"- performance claim: {p.metric} {p.delta}{f' ({p.context})' if p.context else ''}")
+    if triage.floor is not None:
+        lines.append(f"- importance is at least {triage.floor.value}")
+    if not lines:
+        return ""
+    shown = [data_line(line, 300) for line in lines[:60]]
+    return "## Facts (computed from the diff and message; do not contradict them)\n" + "\n".join(shown) + "\n\n"
+
+
 class Prompts:
     """The rendered prompts of one language."""
 
@@ -137,6 +164,7 @@ class Prompts:
             "reasons": reasons,
         }
         name = data_line(repo)
+        data = facts(triage) + data  # the signals sit inside the data block, as facts
         tag = data_tag("\n".join([name, *reasons, data]))
         return str(_module("analysis", self.language).user(name, prior, tag, data))
 

@@ -37,8 +37,10 @@ Top level:
     ``author_email``, ``committer``, ``committer_email``, ``additions``, ``deletions`` (totals),
     ``triage`` ``{change_type, importance, score, breaking, bot, reasons: [{key, args, text, weight}],
     top_dirs: [{path, files, additions, deletions}]}`` (``text`` is the reason in the report's
-    language), ``coverage`` (share 0..1 of changed lines shown to the model, or null) and
-    ``files_left_out`` (paths not shown to the model)
+    language), ``coverage`` (share 0..1 of changed lines shown to the model, or null),
+    ``files_left_out`` (paths not shown to the model) and ``signals`` (facts from the diff:
+    ``{interfaces, dependencies, advisories, reverts, performance, floor, floor_reason}``, see
+    docs/json-report.md)
 
 - ``warnings``: list of strings (the report's header warnings)
 - ``usage``: ``{requests, prompt_tokens, completion_tokens}``
@@ -58,7 +60,7 @@ from zoneinfo import ZoneInfo
 
 from commitwatch import i18n
 from commitwatch.i18n import Translator
-from commitwatch.models import CommitEntry, ReportData
+from commitwatch.models import CommitEntry, ReportData, Triage
 
 SCHEMA_VERSION = 1
 
@@ -123,6 +125,35 @@ def _commit(entry: CommitEntry, report: ReportData, tz: ZoneInfo, tr: Translator
         "pr": _pull(entry),
         "notes": list(commit.notes),
         "missing_objects": list(commit.missing_objects),
+        "signals": _signals(triage),
+    }
+
+
+def _signals(triage: Triage) -> dict[str, Any]:
+    """The facts the diff and message state (see ``commitwatch.signals``), with the floor they set."""
+    signals = triage.signals
+    return {
+        "interfaces": [
+            {
+                "kind": c.kind,
+                "name": c.name,
+                "change": c.change,
+                "path": c.path,
+                "new_name": c.new_name,
+                "old_default": c.old_default,
+                "new_default": c.new_default,
+                "breaking": c.breaking,
+            }
+            for c in signals.interfaces
+        ],
+        "dependencies": [
+            {"name": d.name, "old": d.old, "new": d.new, "path": d.path, "major": d.major} for d in signals.dependencies
+        ],
+        "advisories": list(signals.advisories),
+        "reverts": signals.reverts,
+        "performance": [{"metric": p.metric, "delta": p.delta, "context": p.context} for p in signals.performance],
+        "floor": triage.floor.value if triage.floor is not None else None,
+        "floor_reason": triage.floor_reason.key if triage.floor_reason is not None else None,
     }
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from commitwatch.models import ChangeType, Commit, Importance, Reason, Triage
+from commitwatch.models import ChangeType, Commit, Importance, Reason, Signals, Triage
 from commitwatch.triage.files import OVERRULING, TOP_DIRS_LIMIT, FileSummary, dir_stats, summarise_files
 from commitwatch.triage.titles import (
     ADVISORY_RE,
@@ -86,6 +86,12 @@ REASON_KEYS: dict[str, tuple[str, ...]] = {
     "object_type": ("noun", "type"),
     "interface_change": ("change", "type"),
     "default_change": ("change",),
+    # signals from the diff (facts); the same keys name an importance floor
+    "interface_removed": ("kind", "name"),
+    "interface_renamed": ("kind", "name", "new_name"),
+    "interface_default": ("kind", "name", "old", "new"),
+    "advisory": ("id",),
+    "performance_claim": ("metric", "delta"),
     "security_context": ("verb", "word"),
     "only_docs": ("files",),
     "only_tests": ("files",),
@@ -250,6 +256,8 @@ class _Context:
     body: str = ""  # the body the rules read: the first 20,000 characters, unchecked checklist lines left out
     project_is_tool: bool = False  # the project is a linter or formatter ("ruff", "black")
     sync_merge: bool = False  # a merge of another branch: its first-parent diff is not its own work
+    signals: Signals = field(default_factory=Signals)
+    floor: tuple[Importance, Reason] | None = None  # the lowest level the hard signals allow, and why
     decision: _Decision = field(default_factory=_Decision)
 
     @property
@@ -482,6 +490,56 @@ def _interface_step(ctx: _Context) -> None:
         decision.signal("default_change", DEFAULT_CHANGE_WEIGHT, change=" ".join(default.group(0).split())[:80])
 
 
+def _raise_floor(ctx: _Context, level: Importance, reason: Reason) -> None:
+    if ctx.floor is None or level.rank < ctx.floor[0].rank:
+        ctx.floor = (level, reason)
+
+
+def _signals_step(ctx: _Context) -> None:
+    """What the diff says for certain: a removed or renamed flag, env var, key, symbol or route is a
+    breaking feature change and sets a high floor; a changed default a medium one; so does an advisory."""
+    decision, signals = ctx.decision, ctx.signals
+    if decision.change_type in (T.REVERT, T.MERGE) or ctx.sync_merge:
+        return  # a revert restores, a sync carries others' work: neither is this commit's interface change
+    gone = [c for c in signals.interfaces if c.breaking]
+    defaults = [c for c in signals.interfaces if c.change == "default_changed"]
+    if gone or defaults:
+        first = (gone or defaults)[0]
+        if first.change == "removed":
+            reason = _r("interface_removed", 0, kind=first.kind, name=first.name)
+        elif first.change == "renamed":
+            reason = _r("interface_renamed", 0, kind=first.kind, name=first.name, new_name=first.new_name or "")
+        else:
+            reason = _r("interface_default", 0, kind=first.kind, name=first.name, old=first.old_default or "",
+                        new=first.new_default or "")  # fmt: skip
+        decision.signals.append(reason)
+        shown = f"{first.name} {first.change.replace('_', ' ')}"
+        if decision.change_type is None:
+            decision.decide(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
+        elif decision.change_type in _NOT_INTERFACE_TYPES:
+            decision.overrule(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
+        if gone:
+            decision.mark_breaking(shown)
+            _raise_floor(ctx, Importance.HIGH, reason)
+        else:
+            if not any(r.key == "default_change" for r in decision.signals):
+                decision.signal("default_change", DEFAULT_CHANGE_WEIGHT, change=shown)
+            _raise_floor(ctx, Importance.MEDIUM, reason)
+    if signals.advisories:
+        reason = _r("advisory", 0, id=", ".join(signals.advisories[:3]))
+        decision.signals.append(reason)
+        _raise_floor(ctx, Importance.MEDIUM, reason)
+    if signals.performance:
+        claim = signals.performance[0]
+        decision.signals.append(_r("performance_claim", 0, metric=claim.metric, delta=claim.delta))
+        weak = decision.deciding is None or decision.deciding.key in ("title_word", "no_type_signal")
+        if decision.change_type in (None, T.OTHER, T.REFACTOR) and weak:
+            if decision.change_type is None:
+                decision.decide(T.PERF, "performance_claim", metric=claim.metric, delta=claim.delta)
+            else:
+                decision.overrule(T.PERF, "performance_claim", metric=claim.metric, delta=claim.delta)
+
+
 def _files_step(ctx: _Context) -> None:
     files, decision = ctx.files, ctx.decision
     if not files.count:
@@ -573,6 +631,7 @@ _STEPS = (
     _label_step,
     _word_step,
     _interface_step,
+    _signals_step,
     _files_step,
     _breaking_step,
     _wording_step,
@@ -580,12 +639,15 @@ _STEPS = (
 )
 
 
-def triage(commit: Commit, labels: Sequence[str] = (), *, project: str = "") -> Triage:
-    """Classify one commit: change type, importance, score, reasons, file categories and top dirs.
+def triage(commit: Commit, labels: Sequence[str] = (), *, project: str = "", pull_body: str = "") -> Triage:
+    """Classify one commit: change type, importance, score, reasons, file categories, top dirs and signals.
 
-    ``labels`` are the pull request's labels when known; ``project`` is the repository's name
-    ("astral-sh/ruff" or "ruff"), whose words never type a commit. Pure and deterministic.
+    ``labels`` are the pull request's labels and ``pull_body`` its text, when known; ``project`` is the
+    repository's name ("astral-sh/ruff" or "ruff"), whose words never type a commit. The importance is
+    the score's level raised to the floor the hard signals set (``Triage.floor``). Pure and deterministic.
     """
+    from commitwatch.signals import extract  # signals read file categories from this package
+
     files = summarise_files(commit.files)
     bot, dependency_bot = bot_kind(commit.author.name, commit.author.email)
     ctx = _Context(
@@ -598,6 +660,7 @@ def triage(commit: Commit, labels: Sequence[str] = (), *, project: str = "") -> 
         project=project_name(project),
         project_is_tool=project_name(project) in TOOL_NAMES,
         body=_UNCHECKED_RE.sub("", commit.body[:20000]),
+        signals=extract(commit, pull_body),
     )
     ctx.retitle(ctx.title)
     if bot:
@@ -606,13 +669,20 @@ def triage(commit: Commit, labels: Sequence[str] = (), *, project: str = "") -> 
         step(ctx)
     reasons = ctx.decision.reasons()
     score = max(0, min(100, BASE_SCORE + sum(reason.weight for reason in reasons)))
+    importance = importance_for(score)
+    floor, floor_reason = ctx.floor if ctx.floor is not None else (None, None)
+    if floor is not None and floor.rank < importance.rank:
+        importance = floor
     return Triage(
         change_type=ctx.decision.change_type or T.OTHER,
-        importance=importance_for(score),
+        importance=importance,
         score=score,
         reasons=reasons,
         categories=files.categories,
         top_dirs=dir_stats(commit.files, files.categories, files.areas, TOP_DIRS_LIMIT),
         breaking=ctx.decision.breaking is not None,
         bot=bot,
+        signals=ctx.signals,
+        floor=floor,
+        floor_reason=floor_reason,
     )

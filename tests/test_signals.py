@@ -399,3 +399,15 @@ def test_signals_are_facts_inside_the_data_block_and_the_model_cannot_lower_the_
         plain = replace(result, floor=None, floor_reason=None)
         outcome = analyze_commits([(commit, plain)], REPO, "en", settings, environ={"COMMITWATCH_LLM_API_KEY": "k"})
     assert outcome.entries[0].importance is Importance.LOW
+
+
+def test_signals_and_the_floor_survive_the_store_codec(tmp_path: Path) -> None:
+    from commitwatch.storage.codec import triage_from_data, triage_to_data
+
+    before = PARSER.format(extra='    parser.add_argument("--disable-log-requests", action="store_true")\n')
+    commit = change(tmp_path, {"vllm/cli_args.py": before}, {"vllm/cli_args.py": PARSER.format(extra="")})
+    result = triage(commit)
+    assert result.signals.interfaces and result.floor is Importance.HIGH
+    assert triage_from_data(triage_to_data(result)) == result
+    old = {k: v for k, v in triage_to_data(result).items() if k not in ("signals", "floor", "floor_reason")}
+    assert triage_from_data(old).signals.empty and triage_from_data(old).floor is None  # a snapshot from before

@@ -15,6 +15,7 @@ a missing key takes the field's default.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 
@@ -23,15 +24,19 @@ from ..models import (
     ChangeType,
     Commit,
     CommitEntry,
+    DependencyChange,
     DirStat,
     FileCategory,
     FileChange,
     Importance,
+    InterfaceChange,
+    PerformanceClaim,
     Person,
     PullRequest,
     Reason,
     RepoRef,
     ReportData,
+    Signals,
     Triage,
     Usage,
     Window,
@@ -189,7 +194,41 @@ def triage_to_data(triage: Triage) -> dict[str, Any]:
         "top_dirs": [[d.path, d.files, d.additions, d.deletions] for d in triage.top_dirs],
         "breaking": triage.breaking,
         "bot": triage.bot,
+        "signals": _signals_to_data(triage.signals),
+        "floor": triage.floor.value if triage.floor is not None else None,
+        "floor_reason": _reason_to_data(triage.floor_reason) if triage.floor_reason is not None else None,
     }
+
+
+def _reason_to_data(r: Reason) -> dict[str, Any]:
+    return {"key": r.key, "args": [list(pair) for pair in r.args], "weight": r.weight}
+
+
+def _reason_from_data(r: dict[str, Any]) -> Reason:
+    return Reason(r["key"], tuple((k, v) for k, v in r.get("args", ())), r.get("weight", 0))
+
+
+def _signals_to_data(signals: Signals) -> dict[str, Any]:
+    return {
+        "interfaces": [dataclasses.asdict(c) for c in signals.interfaces],
+        "dependencies": [dataclasses.asdict(d) for d in signals.dependencies],
+        "advisories": list(signals.advisories),
+        "reverts": signals.reverts,
+        "performance": [dataclasses.asdict(p) for p in signals.performance],
+    }
+
+
+def _signals_from_data(data: dict[str, Any] | None) -> Signals:
+    """Signals from a snapshot; a snapshot written before signals existed has none."""
+    if not data:
+        return Signals()
+    return Signals(
+        interfaces=tuple(InterfaceChange(**c) for c in data.get("interfaces", ())),
+        dependencies=tuple(DependencyChange(**d) for d in data.get("dependencies", ())),
+        advisories=tuple(data.get("advisories", ())),
+        reverts=data.get("reverts"),
+        performance=tuple(PerformanceClaim(**p) for p in data.get("performance", ())),
+    )
 
 
 def triage_from_data(data: dict[str, Any]) -> Triage:
@@ -204,6 +243,9 @@ def triage_from_data(data: dict[str, Any]) -> Triage:
         top_dirs=tuple(DirStat(*d) for d in data["top_dirs"]),
         breaking=data.get("breaking", False),
         bot=data.get("bot", False),
+        signals=_signals_from_data(data.get("signals")),
+        floor=Importance(data["floor"]) if data.get("floor") else None,
+        floor_reason=_reason_from_data(data["floor_reason"]) if data.get("floor_reason") else None,
     )
 
 

@@ -14,8 +14,13 @@ Layout (every label from the locale catalogs):
     ### ✨ highlights (only when there are any)
     ### 📋 contents                           repo → statistics → highlights → groups → commits
     ### 🔴 group (n)                          high → medium → low, empty groups left out
-    #### commit subject                       then SHA + links, type · importance · analyzer,
-                                             and the analysis sections as bold labels
+    #### commit subject                       medium and high only: SHA + links, type · importance ·
+                                             analyzer, "what changes for users" (signals), and the
+                                             analysis sections as bold labels; without an LLM the
+                                             offline analysis: summary (the body's first paragraph),
+                                             what changes for users, areas touched, one "why" line
+    - subject · SHA · type · areas            low commits, and a commit with its same-day revert,
+                                             one line each
     ---
     footer: generated time, LLM usage when any requests were made
 
@@ -40,8 +45,10 @@ from commitwatch.i18n import Translator
 from commitwatch.models import (
     Analysis,
     CommitEntry,
+    FileCategory,
     Importance,
     ReportData,
+    Signals,
 )
 from commitwatch.render.anchors import Slugger, slugify
 from commitwatch.render.environment import environment
@@ -54,6 +61,8 @@ from commitwatch.render.escape import (
     normalize,
     shorten,
 )
+from commitwatch.signals import revert_pairs
+from commitwatch.signals.message import summary_from_body
 
 SUBJECT_LIMIT = 120  # characters of a subject shown in the table, the headings and the contents
 LEFT_OUT_SHOWN = 5  # file names listed for "files left out" before "…"
@@ -67,6 +76,15 @@ DEPTH: dict[Importance, tuple[str, ...]] = {
     Importance.LOW: ("summary",),
 }
 INSIGHT_DIMENSIONS = ("architecture", "performance", "security", "compatibility")
+USER_CHANGES_SHOWN = 8  # "what changes for users" lines before "and N more"
+AREAS_SHOWN = 4  # areas named on a one-line entry and on "areas touched"
+NOISE_SHOWN = 3  # lockfiles (generated, vendored, binary files) named on "areas touched"
+NOISE_LABELS = {
+    FileCategory.LOCKFILE: "offline.lockfiles",
+    FileCategory.GENERATED: "offline.generated",
+    FileCategory.VENDORED: "offline.vendored",
+    FileCategory.BINARY: "offline.binary",
+}
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _PR_SUFFIX = re.compile(r"\s*\(#([0-9]{1,9})\)$")
@@ -115,6 +133,7 @@ class CommitBlock:
 class Group:
     heading: Heading
     commits: list[CommitBlock]
+    lines: list[str] = field(default_factory=list)  # one-line entries: low importance, reverted pairs
 
 
 @dataclass
@@ -339,28 +358,105 @@ class _View:
         line = self.bold(label_key) + (f"{self.colon}{text}" if text else "")
         return Section(line, items or [])
 
-    def rules_sections(self, entry: CommitEntry) -> list[Section]:
-        triage = entry.triage
-        reasons = [
-            Item(escape_inline(self.tr.reason(r)) + (f" ({r.weight:+d})" if r.weight else "")) for r in triage.reasons
-        ]
-        commit = entry.commit
-        files = escape_inline(
+    # offline analysis (no LLM): summary, what changes for users, areas, why ---------------------------
+
+    def user_changes(self, signals: Signals) -> list[Item]:
+        """ "What changes for users", from the signals (facts from the diff and message)."""
+        lines: list[str] = []
+        for c in signals.interfaces:
+            kind = self.tr.label(f"interface_kind.{c.kind}")
+            text = self.tr.label(
+                f"offline.iface_{c.change}", kind=kind, name="QQNAMEQQ", new_name="QQNEWQQ",
+                old=c.old_default or "", new=c.new_default or "",
+            )  # fmt: skip
+            md = escape_inline(text).replace("QQNAMEQQ", code_span(c.name))
+            md = md.replace("QQNEWQQ", code_span(c.new_name or ""))
+            if c.breaking:
+                md += SEP + self.md("offline.breaking")
+            lines.append(md)
+        for d in signals.dependencies:
+            key = "offline.dep_changed" if d.old and d.new else "offline.dep_added" if d.new else "offline.dep_removed"
+            md = self.md(key, name=d.name, old=d.old or "", new=d.new or "")
+            lines.append(md + (self.md("offline.major") if d.major else ""))
+        lines += [self.md("offline.advisory", id=advisory) for advisory in signals.advisories]
+        for claim in signals.performance:
+            key = "offline.performance_context" if claim.context else "offline.performance"
+            lines.append(self.md(key, metric=claim.metric, delta=claim.delta, context=claim.context))
+        items = [Item(line) for line in lines[:USER_CHANGES_SHOWN]]
+        if len(lines) > USER_CHANGES_SHOWN:
+            items.append(Item(self.md("offline.more", count=len(lines) - USER_CHANGES_SHOWN).strip()))
+        return items
+
+    def areas_line(self, entry: CommitEntry) -> str:
+        """ "3 files, +11 / −11: `lib/llm`, `docs`; lockfiles: `Cargo.lock`" on one line."""
+        commit, triage = entry.commit, entry.triage
+        total = escape_inline(
             self.tr.plural(
                 "rules.files_summary", len(commit.files), additions=commit.additions, deletions=commit.deletions
             )
         )
-        dirs = []
-        for d in triage.top_dirs:
-            where = self.md("rules.root") if d.path in ("", ".") else code_span(d.path)
-            stats = escape_inline(
-                self.tr.plural("rules.dir_summary", d.files, additions=d.additions, deletions=d.deletions)
+        separator = self.tr.label("punct.list_separator")
+        dirs = [self.md("rules.root") if d.path in ("", ".") else code_span(d.path) for d in triage.top_dirs]
+        parts = [total + (self.colon + separator.join(dirs[:AREAS_SHOWN]) if dirs else "")]
+        if len(dirs) > AREAS_SHOWN:
+            parts[0] += self.md("offline.more", count=len(dirs) - AREAS_SHOWN)
+        by_kind: dict[FileCategory, list[str]] = {}
+        for change, category in zip(commit.files, triage.categories, strict=False):
+            if category in NOISE_LABELS:
+                by_kind.setdefault(category, []).append(
+                    change.path.rsplit("/", 1)[-1] if category is FileCategory.LOCKFILE else change.path
+                )
+        for category, paths in by_kind.items():
+            names = list(dict.fromkeys(paths))
+            listed = separator.join(code_span(n) for n in names[:NOISE_SHOWN])
+            if len(names) > NOISE_SHOWN:
+                listed += self.md("offline.more", count=len(names) - NOISE_SHOWN)
+            label = self.tr.label(NOISE_LABELS[category], names="QQSLOTQQ")
+            parts.append(escape_inline(label).replace("QQSLOTQQ", listed))
+        return self.tr.label("punct.semicolon").join(parts)
+
+    def why_line(self, entry: CommitEntry) -> str:
+        """One line: the reason that decided the type (and the floor, when a hard signal set one)."""
+        triage = entry.triage
+        reasons = list(triage.reasons)
+        shown = [reasons[0]] if reasons else []
+        if triage.floor_reason is not None:
+            shown.append(triage.floor_reason)
+        text = self.tr.label("punct.semicolon").join(escape_inline(self.tr.reason(r)) for r in shown)
+        score = self.md("offline.score", score=triage.score)
+        return self.labelled("offline.why", f"{text}{SEP}{score}" if text else score)
+
+    def rules_sections(self, entry: CommitEntry) -> list[Section]:
+        sections: list[Section] = []
+        if summary := summary_from_body(entry.commit.body):
+            sections.append(self.section("offline.summary", escape_prose(summary)))
+        if changes := self.user_changes(entry.triage.signals):
+            sections.append(self.section("offline.user_changes", "", changes))
+        sections.append(self.section("offline.areas", self.areas_line(entry)))
+        sections.append(Section(self.why_line(entry)))
+        return sections
+
+    def one_line(self, entry: CommitEntry, reverted_by: CommitEntry | None = None) -> str:
+        """A commit on one line: subject, SHA link, type, areas (and the revert that undid it)."""
+        commit = entry.commit
+        url = self.report.repo.commit_url(commit.sha)
+        sha = f"[{code_span(commit.short_sha)}]({link_destination(url)})" if url else code_span(commit.short_sha)
+        subject = escape_inline(display_subject(commit.subject, self.tr.label("report.no_message")))
+        parts = [subject, sha, self.md(f"change_type.{entry.change_type.value}")]
+        dirs = [self.md("rules.root") if d.path in ("", ".") else code_span(d.path) for d in entry.triage.top_dirs]
+        if dirs:
+            parts.append(self.tr.label("punct.list_separator").join(dirs[:AREAS_SHOWN]))
+        if reverted_by is not None:
+            other = reverted_by.commit
+            other_url = self.report.repo.commit_url(other.sha)
+            shown = (
+                f"[{code_span(other.short_sha)}]({link_destination(other_url)})"
+                if other_url
+                else code_span(other.short_sha)
             )
-            dirs.append(Item(f"{where} — {stats}"))
-        return [
-            self.section("rules.reasons", "" if reasons else self.none(), reasons),
-            self.section("rules.files", files, dirs),
-        ]
+            label = escape_inline(self.tr.label("offline.reverted", sha="QQSLOTQQ"))
+            parts.append(label.replace("QQSLOTQQ", shown))
+        return SEP.join(parts)
 
     def analysis_sections(self, entry: CommitEntry, analysis: Analysis) -> list[Section]:
         sections: list[Section] = []
@@ -402,6 +498,8 @@ class _View:
     def commit_block(self, entry: CommitEntry, heading: Heading) -> CommitBlock:
         if entry.analysis is not None:
             sections = self.analysis_sections(entry, entry.analysis)
+            if changes := self.user_changes(entry.triage.signals):  # facts from the diff, next to the model's text
+                sections.insert(min(1, len(sections)), self.section("offline.user_changes", "", changes))
         else:
             sections = self.rules_sections(entry)
         return CommitBlock(
@@ -440,6 +538,10 @@ class _View:
             highlights_heading = headings(3, self.tr.label(key))
         toc = headings(3, self.tr.label("section.toc"))
 
+        # a commit and its revert, both in the report, are one entry: "reverted the same day"
+        pairs = revert_pairs([e.commit for e in report.entries], [e.triage.signals.reverts for e in report.entries])
+        by_sha = {e.commit.sha: e for e in report.entries}
+        reverted_by = {original: by_sha[revert] for revert, original in pairs.items()}
         groups: list[Group] = []
         for level, entries in report.grouped():
             if not entries:
@@ -448,8 +550,20 @@ class _View:
             group_heading = headings(
                 3, self.tr.label("group.heading", marker=MARKERS[level], name=name, count=len(entries))
             )
-            blocks = [self.commit_block(e, headings(4, self.commit_heading_text(e))) for e in entries]
-            groups.append(Group(group_heading, blocks))
+            blocks: list[CommitBlock] = []
+            lines: list[str] = []
+            for e in entries:
+                if e.commit.sha in pairs:
+                    continue  # shown with the commit it reverts
+                if e.commit.sha in reverted_by:
+                    lines.append(self.one_line(e, reverted_by[e.commit.sha]))
+                elif level is Importance.LOW:
+                    lines.append(self.one_line(e))
+                else:
+                    blocks.append(self.commit_block(e, headings(4, self.commit_heading_text(e))))
+            if not blocks and not lines:  # only reverts of commits shown elsewhere
+                lines = [self.one_line(e) for e in entries if e.commit.sha not in pairs]
+            groups.append(Group(group_heading, blocks, lines))
 
         entries_toc = [TocEntry(0, repo.link), TocEntry(1, stats.link)]
         if highlights_heading is not None:

@@ -44,6 +44,7 @@ from commitwatch import i18n
 from commitwatch.i18n import Translator
 from commitwatch.models import (
     Analysis,
+    Commit,
     CommitEntry,
     FileCategory,
     Importance,
@@ -396,7 +397,7 @@ class _View:
             )
         )
         separator = self.tr.label("punct.list_separator")
-        dirs = [self.md("rules.root") if d.path in ("", ".") else code_span(d.path) for d in triage.top_dirs]
+        dirs = self.areas(entry)
         parts = [total + (self.colon + separator.join(dirs[:AREAS_SHOWN]) if dirs else "")]
         if len(dirs) > AREAS_SHOWN:
             parts[0] += self.md("offline.more", count=len(dirs) - AREAS_SHOWN)
@@ -436,26 +437,24 @@ class _View:
         sections.append(Section(self.why_line(entry)))
         return sections
 
+    def sha_link(self, commit: Commit) -> str:
+        url = self.report.repo.commit_url(commit.sha)
+        shown = code_span(commit.short_sha)
+        return f"[{shown}]({link_destination(url)})" if url else shown
+
+    def areas(self, entry: CommitEntry) -> list[str]:
+        return [self.md("rules.root") if d.path in ("", ".") else code_span(d.path) for d in entry.triage.top_dirs]
+
     def one_line(self, entry: CommitEntry, reverted_by: CommitEntry | None = None) -> str:
         """A commit on one line: subject, SHA link, type, areas (and the revert that undid it)."""
         commit = entry.commit
-        url = self.report.repo.commit_url(commit.sha)
-        sha = f"[{code_span(commit.short_sha)}]({link_destination(url)})" if url else code_span(commit.short_sha)
         subject = escape_inline(display_subject(commit.subject, self.tr.label("report.no_message")))
-        parts = [subject, sha, self.md(f"change_type.{entry.change_type.value}")]
-        dirs = [self.md("rules.root") if d.path in ("", ".") else code_span(d.path) for d in entry.triage.top_dirs]
-        if dirs:
+        parts = [subject, self.sha_link(commit), self.md(f"change_type.{entry.change_type.value}")]
+        if dirs := self.areas(entry):
             parts.append(self.tr.label("punct.list_separator").join(dirs[:AREAS_SHOWN]))
         if reverted_by is not None:
-            other = reverted_by.commit
-            other_url = self.report.repo.commit_url(other.sha)
-            shown = (
-                f"[{code_span(other.short_sha)}]({link_destination(other_url)})"
-                if other_url
-                else code_span(other.short_sha)
-            )
             label = escape_inline(self.tr.label("offline.reverted", sha="QQSLOTQQ"))
-            parts.append(label.replace("QQSLOTQQ", shown))
+            parts.append(label.replace("QQSLOTQQ", self.sha_link(reverted_by.commit)))
         return SEP.join(parts)
 
     def analysis_sections(self, entry: CommitEntry, analysis: Analysis) -> list[Section]:

@@ -241,3 +241,40 @@ def test_release_and_version_sync_commits_are_chores(subject: str) -> None:
 def test_a_version_of_something_else_is_not_a_release() -> None:
     assert judged("Bump the version of ruff used by pre-commit", [(".pre-commit-config.yaml", 1, 1)])[0] is not T.CHORE
     assert judged("Update the Go version to 1.24.4", [(".go-version", 1, 1)])[0] is T.BUILD
+
+
+# --- commit codes, gitmoji and more release shapes ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "files", "expected"),
+    [
+        ("ENH: add `stats.trimmed_std`", [("scipy/stats/_stats_py.py", 60, 0)], (T.FEATURE, MEDIUM)),
+        ("BUG: fix crash in `linalg.solve` for empty arrays", [("scipy/linalg/_basic.py", 8, 2)], (T.FIX, HIGH)),
+        ("DOC Improve the glossary entry for `random_state`", [("doc/glossary.rst", 10, 4)], (T.DOCS, LOW)),
+        ("MAINT: tidy the meson build options", [("meson_options.txt", 4, 4)], (T.CHORE, LOW)),
+        ("DEPR: deprecate the `axis=None` default of `sum`", [("pandas/core/frame.py", 20, 2)], (T.FEATURE, MEDIUM)),
+        ("🐛 Fix the crash on an empty request body", [("app/routes.py", 6, 2)], (T.FIX, HIGH)),
+        ("✨ Add the dark theme", [("web/src/theme.ts", 120, 0)], (T.FEATURE, MEDIUM)),
+        ("⬆️ Bump pydantic from 2.5.0 to 2.6.0", [("requirements.txt", 1, 1)], (T.DEPS, LOW)),
+        ("🔖 Release 1.4.0", [("pyproject.toml", 1, 1), ("CHANGELOG.md", 20, 0)], (T.CHORE, LOW)),
+        ("Fix typos in code comments", [("src/io.c", 3, 3)], (T.DOCS, LOW)),
+        ("Apply rubocop autocorrect", [("app/models/user.rb", 30, 30)], (T.STYLE, LOW)),
+    ],
+)
+def test_commit_codes_and_gitmoji(subject: str, files: list[tuple[str, int, int]], expected: tuple) -> None:
+    assert judged(subject, files) == expected
+
+
+@pytest.mark.parametrize("subject", ["Python 3.12.2", "node20.11.1", "release version 4.1.0", "Prepare 1.8.2",
+                                     "v5.0.0-canary.3", "Version Packages"])  # fmt: skip
+def test_more_release_shapes(subject: str) -> None:
+    assert judged(subject, [("package.json", 1, 1), ("CHANGELOG.md", 12, 0)])[0] is T.CHORE
+
+
+def test_bors_merges_are_pull_request_merges() -> None:
+    files = [("compiler/rustc_parse/src/lexer.rs", 40, 12)]
+    body = "Fix the lexer panic on unterminated raw strings\n\nr? @someone"
+    assert judged("Auto merge of #12345 - ada:lexer, r=grace", files, body=body, parents=2)[0] is T.FIX
+    assert judged("Rollup merge of #12346 - ada:docs, r=grace", [("src/doc/book.md", 10, 2)],
+                  body="Clarify the book's intro", parents=2)[0] is T.DOCS  # fmt: skip

@@ -98,6 +98,12 @@ PERF_PHRASE_RE = re.compile(
 SCOPE_PREFIX_RE = re.compile(r"^(?P<scope>[\w./@-]+(?:[ ,/][\w./@-]+)?)\s?:\s+")
 
 TAGS_RE = re.compile(r"\s*\[([^\[\]]{1,40})\]\s*")
+CODE_TYPES: dict[str, ChangeType] = _by_type(_TAGS["codes"])
+CODE_PREFIX_RE = re.compile(
+    rf"^(?P<code>{'|'.join(sorted(CODE_TYPES, key=len, reverse=True))})(?::\s*|\s+(?=[A-Z\w`]))"
+)
+GITMOJI_TYPES: dict[str, ChangeType] = _by_type(_TAGS["gitmoji"])
+_GITMOJI_RE = re.compile(r"^(?P<emoji>[^\w\s\[(]{1,4})\ufe0f?\s*")
 CONVENTIONAL_RE = re.compile(r"(?P<type>[A-Za-z]+)\s*(?:\((?P<scope>[^()]{0,60})\))?\s*(?P<bang>!)?\s*:\s*")
 BODY_REVERT_RE = re.compile(r"^This reverts commit [0-9a-f]{7,40}", re.MULTILINE)
 PR_SUFFIX_RE = re.compile(r"\s*\(#\d+\)\s*$")
@@ -165,7 +171,7 @@ OBJECT_RE = re.compile(
 )
 
 # Merges: a pull request's merge commit (typed by the PR title in its body) and syncs of other branches.
-PR_MERGE_RE = re.compile(r"^Merge (?:pull request|PR) #(?P<number>\d+)\b", re.IGNORECASE)
+PR_MERGE_RE = re.compile(r"^(?:Merge (?:pull request|PR)|Auto merge of|Rollup merge of) #(?P<number>\d+)\b", re.I)
 MERGE_REQUEST_RE = re.compile(r"^See merge request \S*!\d+", re.IGNORECASE | re.MULTILINE)
 SYNC_UPSTREAM_RE = re.compile(
     r"^(?:sync(?:ed|ing|hronize\w*)?|updat\w+|pull(?:ed)?|merg\w+)\s+(?:\w+\s+)?(?:with|from)\s+(?:the\s+)?"
@@ -208,7 +214,13 @@ RELEASE_RE = re.compile(
     rf"|version\s+(?:bump(?:\s+to\s+)?)?(?P<v3>{_VERSION})?"
     rf"|bump(?:ing)?\s+to\s+(?P<v4>{_VERSION})"
     rf"|cut(?:ting)?\s+(?:the\s+)?(?:release\s+)?(?P<v7>v?\d[\w.+-]*)"
-    rf"|(?P<v6>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|alpha|beta|post|dev)\.?\d*)?)\s*$)(?![\w.])",
+    rf"|(?P<v6>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|alpha|beta|post|dev|canary|a|b)\.?\d*)?)\s*$"
+    rf"|(?:[A-Za-z][\w-]*\s+)?(?P<v8>v?\d+\.\d+(?:\.\d+)*(?:[-.]?(?:rc|alpha|beta|post|dev|canary|a|b)\.?\d*)?)\s*$"
+    rf"|[a-z]+(?P<v9>\d+\.\d+(?:\.\d+)?)\s*$"
+    rf"|release\s+version\s+(?P<v10>{_VERSION})"
+    rf"|prepare\s+(?:for\s+)?(?:the\s+)?(?:release\s+)?(?P<v11>v?\d[\w.+-]*)"
+    rf"|version\s+packages\b(?P<v12>)"
+    rf")(?![\w.])",
     re.IGNORECASE,
 )
 # Names the dependency patterns must not take for a package.
@@ -270,8 +282,16 @@ def parse_title(subject: str, depth: int = 0) -> Title:
                 setattr(inner, attribute, named or text)
                 return inner
     parsed = Title(text="")
+    if (emoji := _GITMOJI_RE.match(text)) and (kind := GITMOJI_TYPES.get(emoji.group("emoji").replace("\ufe0f", ""))):
+        parsed.conventional, parsed.prefix = kind, emoji.group("emoji")  # "🐛 Fix ...", "🔖 Release 0.110.1"
+        text = text[emoji.end() :]
+    elif emoji is not None and all(ord(ch) > 127 for ch in emoji.group("emoji")):
+        text = text[emoji.end() :]  # an emoji we do not know says nothing
     text = _take_tags(text, parsed.tags)
-    match = CONVENTIONAL_RE.match(text)
+    if parsed.conventional is None and (code := CODE_PREFIX_RE.match(text)):
+        parsed.conventional, parsed.prefix = CODE_TYPES[code.group("code")], code.group("code")
+        text = text[code.end() :]
+    match = CONVENTIONAL_RE.match(text) if parsed.conventional is None else None
     if match and match.group("type").lower() in CONVENTIONAL_TYPES:
         parsed.conventional = CONVENTIONAL_TYPES[match.group("type").lower()]
         parsed.scope = (match.group("scope") or "").strip()

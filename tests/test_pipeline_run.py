@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from commitwatch.storage import Store
 from tests.cli import run_cli
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gitrepo import GitRepo
+from tests.test_pipeline_llm import _stored
 
 _SHA = re.compile(r"^sha: ([0-9a-f]{40})$", re.M)
 DAY = "2026-02-07"
@@ -124,19 +124,6 @@ def test_a_failing_repository_is_still_reported_failed_without_an_llm(env, serve
     assert "failed" in result.stderr and server.requests == []
 
 
-def _stored(db: Path) -> set[str]:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    except sqlite3.OperationalError:
-        return set()
-    try:
-        return {row[0] for row in conn.execute("SELECT sha FROM analyses WHERE analyzer = 'llm'")}
-    except sqlite3.OperationalError:  # the run has not created its tables yet
-        return set()
-    finally:
-        conn.close()
-
-
 @pytest.mark.timeout(180)
 def test_kill_9_mid_multi_repository_run_then_rerun_asks_only_for_what_was_unfinished(env, server):
     small = make_repo(env, "small", 2)
@@ -152,7 +139,7 @@ def test_kill_9_mid_multi_repository_run_then_rerun_asks_only_for_what_was_unfin
     )
     small_report = env / "out" / "2026" / "small" / f"{DAY}.json"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (small_report.exists() and len(_stored(db)) >= 8):
+    while time.monotonic() < deadline and not (small_report.exists() and db.exists() and len(_stored(db)) >= 8):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()

@@ -210,6 +210,20 @@ def test_a_60kb_chinese_digest_splits_into_valid_parts(tmp_path, store, hook, ur
         assert len([link for link in links if "/commit/" in link]) == min(200, len(report.entries))
 
 
+def test_a_digest_of_more_parts_than_a_robot_takes_per_minute_is_paced(tmp_path, store, hook):
+    report = big_chinese_report()
+    settings = settings_for(tmp_path, [{"url": f"wecombot://{WECOM_KEY}", "api_url": hook.url("/send"),
+                                        "format": "text", "max_items": 200}])
+    waits: list[float] = []
+    notify_reports(settings, store, [report], environ={}, sleep=waits.append)
+    assert len(hook.received) > 20
+    assert waits == [3.0] * (len(hook.received) - 1)  # 20 a minute: one part every 3 seconds
+    waits.clear()
+    small = settings_for(tmp_path, [{"url": f"wecombot://{WECOM_KEY}?x=2", "api_url": hook.url("/send")}])
+    notify_reports(small, store, [llm_report("zh-CN")], environ={}, sleep=waits.append)
+    assert waits == []
+
+
 def test_telegram_limit_is_counted_in_utf16_units():
     from commitwatch.deliver.notify import LIMITS
 

@@ -72,6 +72,9 @@ LIMITS: dict[str, tuple[Unit, dict[str, int], bool]] = {
     "tgram": ("utf16", {"markdown": 4_096, "text": 4_096}, False),
 }
 RETRY_DAYS = timedelta(days=7)  # how far back `run` retries reports that never reached a target
+# Messages a robot may post per minute (DingTalk mutes a robot for 10 minutes past 20; WeCom refuses
+# with errcode 45009). A digest of more parts than this is paced: one part every 60/N seconds.
+PER_MINUTE = {"dingtalk": 20, "wecombot": 20}
 SLACK_SECTION_CHARS = 3_000  # one section block's text
 SLACK_MAX_BLOCKS = 50
 NATIVE = ("dingtalk", "wecombot", "feishu", "lark", "slack")
@@ -292,11 +295,17 @@ def _send_digest(
 ) -> tuple[bool, str | None]:
     parts = sender.parts(digest, target.options.format)
     batch = hashlib.sha256("\n".join([target.id, *keys]).encode("utf-8")).hexdigest()[:16]
+    per_minute = PER_MINUTE.get(sender.service)
+    pace = 60.0 / per_minute if per_minute and len(parts) > per_minute else 0.0
+    posted = 0
     for index, part in enumerate(parts, 1):
         part_key = f"digest:{batch}#{index}/{len(parts)}"
         content_hash = hashlib.sha256(part.encode("utf-8")).hexdigest()
         if not force and store.was_delivered(target.id, part_key, content_hash):
             continue  # sent by an earlier attempt that failed on a later part
+        if pace and posted:
+            sleep(pace)
+        posted += 1
         title = digest.title if len(parts) == 1 else f"{digest.title} ({index}/{len(parts)})"
         ok, detail = _with_retries(lambda: sender.send(title, part), settings, sleep)  # noqa: B023
         detail = redact_text(redact(detail, url_secrets(target.url))) if detail else detail

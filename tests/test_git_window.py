@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from commitwatch.models import Window
@@ -192,6 +192,7 @@ STAMPS = st.one_of(
 )
 
 
+@example([(10**9, 40), (10**9, 40), (10**6, 40), (10**12, 40)], 0, 1)  # widths 52+52+49+55 = 4 x 52
 @given(
     st.lists(st.tuples(STAMPS, st.sampled_from([40, 64])), max_size=40),
     st.one_of(STAMPS, st.integers(-5, 5)),

@@ -536,7 +536,14 @@ def undated_lines(walk: bytes) -> list[str]:
     beyond year 9999. Fast path: when every line has the length of a ten-digit timestamp (2001 to 2286),
     there are none."""
     width = walk.find(b"\n") + 1
-    if width in (11 + 1 + 40, 11 + 1 + 64) and len(walk) == walk.count(b"\n") * width:
+    lines = walk.count(b"\n")
+    # every line equally wide: a newline at each multiple of the width and none elsewhere (equal total
+    # length alone is not enough: a 7-digit and a 13-digit stamp add up to two 10-digit ones)
+    if (
+        width in (11 + 1 + 40, 11 + 1 + 64)
+        and len(walk) == lines * width
+        and walk[width - 1 :: width].count(b"\n") == lines
+    ):
         return []
     undated = []
     for line in walk.splitlines():

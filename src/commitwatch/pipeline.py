@@ -24,17 +24,16 @@ import dataclasses
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 from .analysis import PROMPT_VERSION, AnalysisPool, PullText, analyze_commits, api_key_for, load_client_code
 from .cache import AnalysisCache, Item, remember_mode, remembered_modes
 from .config import LLMSettings, RepoConfig, Settings
-from .errors import CommitwatchError, ExitCode
+from .errors import CommitwatchError
 from .gate import ImportGate
-from .models import Commit, CommitEntry, PullRequest, ReportData, Usage, Window
+from .models import CommitEntry, PullRequest, ReportData, Usage
 from .progress import RunProgress
 from .redact import redact_commits, redact_pull_text, redact_report, redact_text, redaction_warning, safe_url
 from .render.html import markup
@@ -42,7 +41,19 @@ from .reportfiles import report_paths, report_stem, write_atomic, write_feeds, w
 from .selection import select
 from .sources import missing_objects_warning, open_repository, resolve_repo
 from .sources.github import PullLookup
-from .stages import Analysed, Collected, RepoResult, RunOutcome, RunRequest, Triaged
+from .stages import (
+    Analysed,
+    Collected,
+    InternalError,
+    RepoResult,
+    ReportRequest,
+    ReportResult,
+    RunOutcome,
+    RunRequest,
+    Triaged,
+    analyzer_counts,
+    without_patches,
+)
 from .storage import Store
 from .triage import triage
 
@@ -340,7 +351,7 @@ def write(run_: _Run, analysed: Analysed) -> RepoResult:
         reported=[commit.sha for commit in c.commits],
     )
     for entry in report.entries:  # the patches were for the model; later stages read the report
-        entry.commit = _without_patches(entry.commit)
+        entry.commit = without_patches(entry.commit)
     return RepoResult(c.ref.name, report, paths, degraded, analysed.cost)
 
 
@@ -373,24 +384,6 @@ def deliver(
 # --- one repository: `commitwatch report` -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReportRequest:
-    """What to report: one repository, and either a window or everything since the last run."""
-
-    repo: RepoConfig
-    window: Window | None = None
-    since_last_run: bool = False
-    use_llm: bool = True
-
-
-@dataclass
-class ReportResult:
-    report: ReportData
-    paths: list[Path] = field(default_factory=list)
-    degraded: bool = False
-    cost: float | None = None
-
-
 def run_report(
     settings: Settings,
     request: ReportRequest,
@@ -413,24 +406,11 @@ def run_report(
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 
-class InternalError(CommitwatchError):
-    """A bug met while reporting one repository (exit 1); the other repositories go on."""
-
-    exit_code = ExitCode.INTERNAL
-
-
 def _failed(run_: _Run, name: str, collected: Collected | None, error: CommitwatchError) -> RepoResult:
     if collected is not None:
         run_.store.finish_run(collected.run_id, "failed", counts={}, usage=Usage(), head_sha=None)
     run_.progress.failed(name, error.message)
     return RepoResult(name, error=error)
-
-
-def analyzer_counts(entries: Sequence[CommitEntry]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.analyzer] = counts.get(entry.analyzer, 0) + 1
-    return counts
 
 
 def _all_ran_before(run_: _Run) -> bool:
@@ -445,12 +425,6 @@ def _all_ran_before(run_: _Run) -> bool:
     except CommitwatchError:
         return False
     return all(run_.store.ran_before(ref, window, fingerprint) for ref in refs)
-
-
-def _without_patches(commit: Commit) -> Commit:
-    if not any(f.patch for f in commit.files):
-        return commit
-    return dataclasses.replace(commit, files=tuple(dataclasses.replace(f, patch=None) for f in commit.files))
 
 
 def _name(config: RepoConfig) -> str:

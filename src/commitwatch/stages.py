@@ -1,8 +1,10 @@
 """The objects the run's stages pass on (``pipeline``): what goes in, what each stage hands the next,
-and what comes out."""
+and what comes out; and the small functions over them."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,3 +95,40 @@ class Analysed:
     usage: Usage
     cost: float | None
     degraded: bool
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to report: one repository, and either a window or everything since the last run."""
+
+    repo: RepoConfig
+    window: Window | None = None
+    since_last_run: bool = False
+    use_llm: bool = True
+
+
+@dataclass
+class ReportResult:
+    report: ReportData
+    paths: list[Path] = field(default_factory=list)
+    degraded: bool = False
+    cost: float | None = None
+
+
+class InternalError(CommitwatchError):
+    """A bug met while reporting one repository (exit 1); the other repositories go on."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+def analyzer_counts(entries: Sequence[CommitEntry]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.analyzer] = counts.get(entry.analyzer, 0) + 1
+    return counts
+
+
+def without_patches(commit: Commit) -> Commit:
+    if not any(f.patch for f in commit.files):
+        return commit
+    return dataclasses.replace(commit, files=tuple(dataclasses.replace(f, patch=None) for f in commit.files))

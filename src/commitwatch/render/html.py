@@ -25,20 +25,22 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from commitwatch import i18n
 from commitwatch.i18n import Translator
 from commitwatch.models import Analysis, ChangeType, CommitEntry, Importance, ReportData
+from commitwatch.render import offline
 from commitwatch.render.environment import environment
 from commitwatch.render.escape import normalize
-from commitwatch.render.markdown import DEPTH, INSIGHT_DIMENSIONS, TIME_FORMAT, split_subject
+from commitwatch.render.markdown import DEPTH, INSIGHT_DIMENSIONS, TIME_FORMAT, display_subject, split_subject
+from commitwatch.signals.message import summary_from_body
 
 AREAS_SHOWN = 10  # busiest areas listed in the stats
 LEVEL_COLOURS = {"high": "#d1242f", "medium": "#bf8700", "low": "#1a7f37"}
@@ -128,6 +130,12 @@ class Card:
     analyzer_label: str
     notes: list[str]
     sections: list[Section]
+    line: Markup | None = None  # a one-line entry (low importance, or a commit with its revert)
+    # what the filters read: one value per commit the entry shows (a revert pair shows two)
+    filter_imp: str = ""
+    filter_type: str = ""
+    filter_area: str = ""
+    filter_author: str = ""
 
 
 @dataclass
@@ -273,31 +281,68 @@ class _View:
             sections.append(section)
         return sections
 
-    def rules_sections(self, entry: CommitEntry) -> list[Section]:
-        triage = entry.triage
-        reasons = [self.tr.reason(r) + (f" ({r.weight:+d})" if r.weight else "") for r in triage.reasons]
-        commit = entry.commit
-        files = self.tr.plural(
-            "rules.files_summary", len(commit.files), additions=commit.additions, deletions=commit.deletions
+    def rich(self, rich: offline.Rich) -> Markup:
+        """Spans from ``render/offline.py`` as HTML: text escaped, code spans as ``<code>``."""
+        return Markup(
+            offline.render_rich(
+                rich, lambda t: str(escape(normalize(t))), lambda c: str(Markup("<code>{}</code>").format(normalize(c)))
+            )
         )
-        dirs: list[Markup | str] = []
-        for d in triage.top_dirs:
-            where = self.label("rules.root") if d.path in ("", ".") else d.path
-            stats = self.tr.plural("rules.dir_summary", d.files, additions=d.additions, deletions=d.deletions)
-            dirs.append(Markup("<code>{}</code> — {}").format(where, stats))
-        return [
-            Section(self.label("rules.reasons"), items=list(reasons),
-                    text="" if reasons else self.label("analysis.none"), open=True),
-            Section(self.label("rules.files"), items=dirs, text=files),
+
+    def user_changes(self, entry: CommitEntry) -> Section | None:
+        """ "What changes for users", from the signals: shown for the rules' and the model's analyses."""
+        lines = offline.user_changes(self.tr, entry.triage.signals)
+        if not lines:
+            return None
+        return Section(self.label("offline.user_changes"), items=[self.rich(line) for line in lines], open=True)
+
+    def rules_sections(self, entry: CommitEntry) -> list[Section]:
+        """The offline analysis: summary (the body's first paragraph), what changes for users, areas
+        touched, and the deciding reason folded away."""
+        sections: list[Section] = []
+        if summary := summary_from_body(entry.commit.body):
+            sections.append(Section(self.label("offline.summary"), text=normalize(summary), open=True))
+        if changes := self.user_changes(entry):
+            sections.append(changes)
+        areas = offline.areas_line(self.tr, entry)
+        sections.append(Section(self.label("offline.areas"), text=self.rich(areas), open=True))
+        sections.append(Section(self.label("offline.why"), text=self.rich(offline.why_line(self.tr, entry))))
+        return sections
+
+    def sha_link(self, entry: CommitEntry, anchor: str = "") -> Markup:
+        url = self.report.repo.commit_url(entry.commit.sha)
+        ident = Markup(' id="{}"').format(anchor) if anchor else Markup("")
+        if url:
+            return Markup('<a{} href="{}"><code>{}</code></a>').format(ident, url, entry.commit.short_sha)
+        return Markup("<code{}>{}</code>").format(ident, entry.commit.short_sha)
+
+    def one_line(self, entry: CommitEntry, reverted_by: CommitEntry | None) -> Markup:
+        """Subject · SHA link · type · areas (· reverted the same day by SHA), as in Markdown."""
+        parts = [
+            Markup('<span class="subject">{}</span>').format(
+                display_subject(entry.commit.subject, self.label("report.no_message"))
+            ),
+            self.sha_link(entry),
+            escape(self.label(f"change_type.{entry.change_type.value}")),
         ]
+        if dirs := offline.areas(self.tr, entry):
+            parts.append(self.rich(offline.join(dirs[: offline.AREAS_SHOWN], self.label("punct.list_separator"))))
+        if reverted_by is not None:
+            anchor = f"c-{reverted_by.commit.sha[:12]}"  # the revert's table row links here
+            before, _slot, after = self.label("offline.reverted", sha="\x00").partition("\x00")
+            parts.append(escape(before) + self.sha_link(reverted_by, anchor) + escape(after))
+        return Markup(offline.SEP).join(parts)
 
     def card(self, entry: CommitEntry) -> Card:
         commit = entry.commit
         subject = normalize(commit.subject) or self.label("report.no_message")
         pr_number, pr_url = _pr(entry, self.report)
-        sections = (
-            self.analysis_sections(entry, entry.analysis) if entry.analysis is not None else self.rules_sections(entry)
-        )
+        if entry.analysis is not None:
+            sections = self.analysis_sections(entry, entry.analysis)
+            if changes := self.user_changes(entry):  # facts from the diff, next to the model's text
+                sections.insert(min(1, len(sections)), changes)
+        else:
+            sections = self.rules_sections(entry)
         return Card(
             anchor=f"c-{commit.sha[:12]}",
             subject=subject,
@@ -321,7 +366,20 @@ class _View:
             analyzer_label=self.entry_analyzer(entry),
             notes=self.notes(entry),
             sections=sections,
+            filter_imp=entry.importance.value,
+            filter_type=entry.change_type.value,
+            filter_area=" ".join(str(self.area_index[a]) for a in _areas(entry)),
+            filter_author=str(self.author_index[commit.author.name]),
         )
+
+    def line_card(self, card: Card, entry: CommitEntry, reverted_by: CommitEntry | None, other: Card | None) -> Card:
+        """A one-line entry; a revert pair is filtered as either of its commits."""
+        line = replace(card, sections=[], notes=[], line=self.one_line(entry, reverted_by))
+        if other is not None:
+            for name in ("filter_imp", "filter_type", "filter_area", "filter_author"):
+                values = dict.fromkeys(getattr(card, name).split() + getattr(other, name).split())
+                setattr(line, name, " ".join(values))
+        return line
 
     def busiest(self) -> list[dict[str, Any]]:
         lines: Counter[str] = Counter()
@@ -349,17 +407,23 @@ class _View:
         type_counts = Counter(e.change_type for e in report.entries)
         types = [t for t in ChangeType if type_counts[t]]
         types.sort(key=lambda t: (-type_counts[t], list(ChangeType).index(t)))
-        cards = {e.commit.sha: self.card(e) for e in report.entries}
+        cards = {e.commit.sha: self.card(e) for e in report.entries}  # the table: every commit, linked
         groups = [
             {
-                "level": level.value,
+                "level": shape.level.value,
                 "heading": self.label(
-                    "group.heading", marker="", name=self.label(f"importance.{level.value}"), count=len(entries)
+                    "group.heading",
+                    marker="",
+                    name=self.label(f"importance.{shape.level.value}"),
+                    count=len(shape.entries),
                 ).strip(),
-                "cards": [cards[e.commit.sha] for e in entries],
+                "cards": [cards[e.commit.sha] for e in shape.full]
+                + [
+                    self.line_card(cards[e.commit.sha], e, r, cards[r.commit.sha] if r else None)
+                    for e, r in shape.lines
+                ],
             }
-            for level, entries in report.grouped()
-            if entries
+            for shape in offline.report_shape(report)
         ]
         total_key = "stats.total_day" if report.window.day is not None else "stats.total_range"
         highlights_key = "section.highlights_day" if report.window.day is not None else "section.highlights_range"
@@ -388,7 +452,7 @@ class _View:
             "types": [Option(t.value, self.label(f"change_type.{t.value}")) for t in types],
             "areas": [Option(str(i), normalize(a)) for a, i in self.area_index.items()],
             "authors": [Option(str(i), normalize(a)) for a, i in self.author_index.items()],
-            "rows": [cards[e.commit.sha] for e in report.entries],
+            "rows": list(cards.values()),
             "groups": groups,
             "generated": self.label(
                 "report.generated_at", time=self.local(report.generated_at), tz=report.window.tz

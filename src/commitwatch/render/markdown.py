@@ -46,11 +46,11 @@ from commitwatch.models import (
     Analysis,
     Commit,
     CommitEntry,
-    FileCategory,
     Importance,
     ReportData,
     Signals,
 )
+from commitwatch.render import offline
 from commitwatch.render.anchors import Slugger, slugify
 from commitwatch.render.environment import environment
 from commitwatch.render.escape import (
@@ -62,7 +62,6 @@ from commitwatch.render.escape import (
     normalize,
     shorten,
 )
-from commitwatch.signals import revert_pairs
 from commitwatch.signals.message import summary_from_body
 
 SUBJECT_LIMIT = 120  # characters of a subject shown in the table, the headings and the contents
@@ -77,15 +76,6 @@ DEPTH: dict[Importance, tuple[str, ...]] = {
     Importance.LOW: ("summary",),
 }
 INSIGHT_DIMENSIONS = ("architecture", "performance", "security", "compatibility")
-USER_CHANGES_SHOWN = 8  # "what changes for users" lines before "and N more"
-AREAS_SHOWN = 4  # areas named on a one-line entry and on "areas touched"
-NOISE_SHOWN = 3  # lockfiles (generated, vendored, binary files) named on "areas touched"
-NOISE_LABELS = {
-    FileCategory.LOCKFILE: "offline.lockfiles",
-    FileCategory.GENERATED: "offline.generated",
-    FileCategory.VENDORED: "offline.vendored",
-    FileCategory.BINARY: "offline.binary",
-}
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _PR_SUFFIX = re.compile(r"\s*\(#([0-9]{1,9})\)$")
@@ -359,73 +349,14 @@ class _View:
         line = self.bold(label_key) + (f"{self.colon}{text}" if text else "")
         return Section(line, items or [])
 
-    # offline analysis (no LLM): summary, what changes for users, areas, why ---------------------------
+    # offline analysis (no LLM): summary, what changes for users, areas, why (render/offline.py) ---------
+
+    def rich(self, rich: offline.Rich) -> str:
+        return offline.render_rich(rich, escape_inline, code_span)
 
     def user_changes(self, signals: Signals) -> list[Item]:
         """ "What changes for users", from the signals (facts from the diff and message)."""
-        lines: list[str] = []
-        for c in signals.interfaces:
-            kind = self.tr.label(f"interface_kind.{c.kind}")
-            text = self.tr.label(
-                f"offline.iface_{c.change}", kind=kind, name="QQNAMEQQ", new_name="QQNEWQQ",
-                old=c.old_default or "", new=c.new_default or "",
-            )  # fmt: skip
-            md = escape_inline(text).replace("QQNAMEQQ", code_span(c.name))
-            md = md.replace("QQNEWQQ", code_span(c.new_name or ""))
-            if c.breaking:
-                md += SEP + self.md("offline.breaking")
-            lines.append(md)
-        for d in signals.dependencies:
-            key = "offline.dep_changed" if d.old and d.new else "offline.dep_added" if d.new else "offline.dep_removed"
-            md = self.md(key, name=d.name, old=d.old or "", new=d.new or "")
-            lines.append(md + (self.md("offline.major") if d.major else ""))
-        lines += [self.md("offline.advisory", id=advisory) for advisory in signals.advisories]
-        for claim in signals.performance:
-            key = "offline.performance_context" if claim.context else "offline.performance"
-            lines.append(self.md(key, metric=claim.metric, delta=claim.delta, context=claim.context))
-        items = [Item(line) for line in lines[:USER_CHANGES_SHOWN]]
-        if len(lines) > USER_CHANGES_SHOWN:
-            items.append(Item(self.md("offline.more", count=len(lines) - USER_CHANGES_SHOWN).strip()))
-        return items
-
-    def areas_line(self, entry: CommitEntry) -> str:
-        """ "3 files, +11 / −11: `lib/llm`, `docs`; lockfiles: `Cargo.lock`" on one line."""
-        commit, triage = entry.commit, entry.triage
-        total = escape_inline(
-            self.tr.plural(
-                "rules.files_summary", len(commit.files), additions=commit.additions, deletions=commit.deletions
-            )
-        )
-        separator = self.tr.label("punct.list_separator")
-        dirs = self.areas(entry)
-        parts = [total + (self.colon + separator.join(dirs[:AREAS_SHOWN]) if dirs else "")]
-        if len(dirs) > AREAS_SHOWN:
-            parts[0] += self.md("offline.more", count=len(dirs) - AREAS_SHOWN)
-        by_kind: dict[FileCategory, list[str]] = {}
-        for change, category in zip(commit.files, triage.categories, strict=False):
-            if category in NOISE_LABELS:
-                by_kind.setdefault(category, []).append(
-                    change.path.rsplit("/", 1)[-1] if category is FileCategory.LOCKFILE else change.path
-                )
-        for category, paths in by_kind.items():
-            names = list(dict.fromkeys(paths))
-            listed = separator.join(code_span(n) for n in names[:NOISE_SHOWN])
-            if len(names) > NOISE_SHOWN:
-                listed += self.md("offline.more", count=len(names) - NOISE_SHOWN)
-            label = self.tr.label(NOISE_LABELS[category], names="QQSLOTQQ")
-            parts.append(escape_inline(label).replace("QQSLOTQQ", listed))
-        return self.tr.label("punct.semicolon").join(parts)
-
-    def why_line(self, entry: CommitEntry) -> str:
-        """One line: the reason that decided the type (and the floor, when a hard signal set one)."""
-        triage = entry.triage
-        reasons = list(triage.reasons)
-        shown = [reasons[0]] if reasons else []
-        if triage.floor_reason is not None:
-            shown.append(triage.floor_reason)
-        text = self.tr.label("punct.semicolon").join(escape_inline(self.tr.reason(r)) for r in shown)
-        score = self.md("offline.score", score=triage.score)
-        return self.labelled("offline.why", f"{text}{SEP}{score}" if text else score)
+        return [Item(self.rich(line)) for line in offline.user_changes(self.tr, signals)]
 
     def rules_sections(self, entry: CommitEntry) -> list[Section]:
         sections: list[Section] = []
@@ -433,8 +364,8 @@ class _View:
             sections.append(self.section("offline.summary", escape_prose(summary)))
         if changes := self.user_changes(entry.triage.signals):
             sections.append(self.section("offline.user_changes", "", changes))
-        sections.append(self.section("offline.areas", self.areas_line(entry)))
-        sections.append(Section(self.why_line(entry)))
+        sections.append(self.section("offline.areas", self.rich(offline.areas_line(self.tr, entry))))
+        sections.append(Section(self.labelled("offline.why", self.rich(offline.why_line(self.tr, entry)))))
         return sections
 
     def sha_link(self, commit: Commit) -> str:
@@ -442,16 +373,13 @@ class _View:
         shown = code_span(commit.short_sha)
         return f"[{shown}]({link_destination(url)})" if url else shown
 
-    def areas(self, entry: CommitEntry) -> list[str]:
-        return [self.md("rules.root") if d.path in ("", ".") else code_span(d.path) for d in entry.triage.top_dirs]
-
     def one_line(self, entry: CommitEntry, reverted_by: CommitEntry | None = None) -> str:
         """A commit on one line: subject, SHA link, type, areas (and the revert that undid it)."""
         commit = entry.commit
         subject = escape_inline(display_subject(commit.subject, self.tr.label("report.no_message")))
         parts = [subject, self.sha_link(commit), self.md(f"change_type.{entry.change_type.value}")]
-        if dirs := self.areas(entry):
-            parts.append(self.tr.label("punct.list_separator").join(dirs[:AREAS_SHOWN]))
+        if dirs := offline.areas(self.tr, entry):
+            parts.append(self.rich(offline.join(dirs[: offline.AREAS_SHOWN], self.tr.label("punct.list_separator"))))
         if reverted_by is not None:
             label = escape_inline(self.tr.label("offline.reverted", sha="QQSLOTQQ"))
             parts.append(label.replace("QQSLOTQQ", self.sha_link(reverted_by.commit)))
@@ -537,31 +465,15 @@ class _View:
             highlights_heading = headings(3, self.tr.label(key))
         toc = headings(3, self.tr.label("section.toc"))
 
-        # a commit and its revert, both in the report, are one entry: "reverted the same day"
-        pairs = revert_pairs([e.commit for e in report.entries], [e.triage.signals.reverts for e in report.entries])
-        by_sha = {e.commit.sha: e for e in report.entries}
-        reverted_by = {original: by_sha[revert] for revert, original in pairs.items()}
+        # low commits and a commit with its revert are one line each (render/offline.py decides)
         groups: list[Group] = []
-        for level, entries in report.grouped():
-            if not entries:
-                continue
-            name = self.tr.label(f"importance.{level.value}")
-            group_heading = headings(
-                3, self.tr.label("group.heading", marker=MARKERS[level], name=name, count=len(entries))
-            )
-            blocks: list[CommitBlock] = []
-            lines: list[str] = []
-            for e in entries:
-                if e.commit.sha in pairs:
-                    continue  # shown with the commit it reverts
-                if e.commit.sha in reverted_by:
-                    lines.append(self.one_line(e, reverted_by[e.commit.sha]))
-                elif level is Importance.LOW:
-                    lines.append(self.one_line(e))
-                else:
-                    blocks.append(self.commit_block(e, headings(4, self.commit_heading_text(e))))
-            if not blocks and not lines:  # only reverts of commits shown elsewhere
-                lines = [self.one_line(e) for e in entries if e.commit.sha not in pairs]
+        for shape in offline.report_shape(report):
+            name = self.tr.label(f"importance.{shape.level.value}")
+            count = len(shape.entries)
+            label = self.tr.label("group.heading", marker=MARKERS[shape.level], name=name, count=count)
+            group_heading = headings(3, label)
+            blocks = [self.commit_block(e, headings(4, self.commit_heading_text(e))) for e in shape.full]
+            lines = [self.one_line(e, revert) for e, revert in shape.lines]
             groups.append(Group(group_heading, blocks, lines))
 
         entries_toc = [TocEntry(0, repo.link), TocEntry(1, stats.link)]

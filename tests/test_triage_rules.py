@@ -278,3 +278,184 @@ def test_bors_merges_are_pull_request_merges() -> None:
     assert judged("Auto merge of #12345 - ada:lexer, r=grace", files, body=body, parents=2)[0] is T.FIX
     assert judged("Rollup merge of #12346 - ada:docs, r=grace", [("src/doc/book.md", 10, 2)],
                   body="Clarify the book's intro", parents=2)[0] is T.DOCS  # fmt: skip
+
+
+# --- generalisation: shapes beyond the cases (merges, memory safety, narrowing, stacking) ---
+
+
+def _with_status(subject: str, files: list[tuple[str, str, int, int]], **kw: object) -> Commit:
+    base = commit(subject, [(path, adds, dels) for _, path, adds, dels in files], **kw)  # type: ignore[arg-type]
+    changes = tuple(
+        FileChange(path, status, adds, dels, patch=change.patch)
+        for (status, path, adds, dels), change in zip(files, base.files, strict=True)
+    )
+    return Commit(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "files": changes})
+
+
+C_FILES = [("src/decoder/png.c", 14, 6), ("src/decoder/png.h", 2, 0)]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "files", "expected"),
+    [
+        # a topic branch or tag is typed by what it says it is, and rated by the merged diff
+        (
+            "Merge branch 'jk/rebase-segfault-on-empty-todo'",
+            "Fix a segfault in rebase when the todo list is empty.\n\n"
+            "* jk/rebase-segfault-on-empty-todo:\n  rebase: ...",
+            C_FILES,
+            (T.FIX, HIGH),
+        ),
+        (
+            "Merge tag 'sound-fixes-2026-02-06' of https://git.example.org/sound",
+            'Pull sound fixes from Jane Doe:\n "A few driver fixes."\n\n* tag ...:\n  ALSA: ...',
+            C_FILES,
+            (T.FIX, MEDIUM),
+        ),
+        ("Merge branch 'main' into feature/streaming", "", C_FILES * 40, (T.MERGE, LOW)),
+        ("Merge tag 'v7.1'", "Linux 7.1", C_FILES, (T.MERGE, LOW)),
+        ("Merge branch 'ab/wip'", "", C_FILES, (T.MERGE, LOW)),  # a topic that names no type stays a merge
+        ("v3.1.0 (#5123)", "", [("pkg/version.go", 1, 1), ("src/server.go", 80, 20)], (T.CHORE, LOW)),
+    ],
+)
+def test_merges_of_topics_tags_and_releases(subject: str, body: str, files: list, expected: tuple) -> None:
+    assert judged(subject, files, body=body, parents=2) == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "files", "expected"),
+    [
+        ("Fix heap-buffer-overflow in the PNG row reader", C_FILES, T.SECURITY),
+        ("decoder: fix a use-after-free when a frame is dropped", [("lib/frames.cc", 9, 3)], T.SECURITY),
+        ("Fix out-of-bounds write in tile decoding", [("src/tiles.rs", 8, 2)], T.FIX),  # a managed language
+        ("Fix heap-buffer-overflow in the PNG reader tests", [("tests/test_png.c", 5, 1)], T.TEST),
+    ],
+)
+def test_memory_safety_fixes_in_unmanaged_code_are_security(subject: str, files: list, expected: ChangeType) -> None:
+    assert judged(subject, files)[0] is expected
+
+
+def test_a_release_note_filed_under_security_makes_a_security_fix() -> None:
+    files = [("src/http/headers.py", 12, 4), ("newsfragments/1234.security.rst", 3, 0)]
+    assert judged("Tighten header folding", files) == (T.SECURITY, HIGH)
+    files = [("src/http/headers.py", 12, 4), ("changelog.d/security/1234.md", 3, 0)]
+    assert judged("Tighten header folding", files)[0] is T.SECURITY
+    files = [("src/http/headers.py", 12, 4), ("docs/security.md", 3, 0)]  # a policy page, not a release note
+    assert judged("Tighten header folding", files)[0] is not T.SECURITY
+
+
+def test_a_negated_action_with_a_security_body_is_security() -> None:
+    body = "An untrusted archive could place files outside the target directory."
+    subject = "Never follow symlinks outside the workspace unless allow_symlinks is set"
+    assert judged(subject, body=body)[0] is T.SECURITY
+    assert judged("Don't cache empty responses", body="They were served for an hour.")[0] is not T.SECURITY
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Avoid copying the request body on every retry",
+        "Improve JSON encoder performance for large dicts",
+        "planner: push down limits into the parquet scan",
+        "Avoid reallocating the row buffer per batch",
+    ],
+)
+def test_performance_phrasing(subject: str) -> None:
+    assert judged(subject)[0] is T.PERF
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Fix a deadlock in the worker pool", (T.FIX, HIGH)),
+        ("Fix a deadlock on macOS when the watcher is closed", (T.FIX, MEDIUM)),
+        ("Fix a resource leak in the error path of open_stream()", (T.FIX, MEDIUM)),
+        ("Return an error instead of panicking on empty input", (T.FIX, MEDIUM)),
+        ("scheduler: jobs may hang after a worker restart", (T.FIX, HIGH)),  # no verb: the bug word types it
+        ("Fix miscompilation of nested closures", (T.FIX, HIGH)),
+    ],
+)
+def test_severity_is_read_in_its_context(subject: str, expected: tuple) -> None:
+    assert judged(subject, [("src/pool/worker.c", 10, 4)]) == expected
+
+
+def test_an_untyped_change_with_a_migration_guide_is_a_breaking_feature() -> None:
+    body = "Colours now live in their own crate.\n\n## Migration Guide\n\n`Palette::rgb` is now `Palette::srgb`."
+    result = triage(commit("Colours through the new palette crate", RUST, body=body))
+    assert (result.change_type, result.breaking) == (T.FEATURE, True)
+
+
+def test_file_bonuses_stack_to_a_cap_that_grows_with_the_change() -> None:
+    core = [("lib/core/histogram.py", 110, 0), ("include/api/histogram.h", 12, 0), ("lib/render/plot.py", 20, 0)]
+    assert judged("Add a histogram widget", core) == (T.FEATURE, MEDIUM)
+    big = [("lib/core/histogram.py", 900, 0), ("include/api/histogram.h", 40, 0), ("lib/render/plot.py", 80, 0)]
+    assert judged("Add a histogram widget", big) == (T.FEATURE, HIGH)
+
+
+def test_pure_moves_stay_low_and_other_refactors_keep_their_size() -> None:
+    files = [("A", "src/net/retry.py", 130, 0), ("M", "src/net/client.py", 4, 120), ("M", "src/core/api.py", 2, 2)]
+    result = triage(_with_status("Move the retry helpers into their own module", files))
+    assert (result.change_type, result.importance) == (T.REFACTOR, LOW)
+    edits = [("M", "src/net/retry.py", 130, 20), ("M", "src/net/client.py", 40, 120)]
+    result = triage(_with_status("Move the retry helpers into their own module", edits))
+    assert (result.change_type, result.importance) == (T.REFACTOR, MEDIUM)
+    result = triage(_with_status("Rename the internal retry helpers", [("M", "src/core/api.py", 40, 40)]))
+    assert (result.change_type, result.importance) == (T.REFACTOR, LOW)
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Drop support for Node 16", (T.FEATURE, MEDIUM)),
+        ("Remove the deprecated storage backend for uploads", (T.FEATURE, MEDIUM)),
+        ("Remove the deprecated `--legacy-resolver` flag", (T.FEATURE, HIGH)),  # a named flag stays breaking
+        ("Enforce the deprecation of positional arguments in connect()", (T.FEATURE, HIGH)),
+        ("breaking: stop reading the global rc file", (T.FEATURE, HIGH)),
+    ],
+)
+def test_removals_users_were_warned_of_weigh_less(subject: str, expected: tuple) -> None:
+    result = triage(commit(subject, [("src/pkg/cli.py", 30, 40)]))
+    assert (result.change_type, result.importance, result.breaking) == (*expected, True)
+
+
+@pytest.mark.parametrize(
+    ("subject", "files", "expected"),
+    [
+        ("TYP: annotate the CSV readers", [("pkg/io/csv.py", 30, 22)], (T.REFACTOR, LOW)),
+        ("Add type hints to the config loader", [("src/app/config.py", 40, 30)], (T.REFACTOR, LOW)),
+        ("[NFC] Tidy up the vectorizer's cost model", [("llvm/lib/Vectorize/Cost.cpp", 30, 30)], (T.REFACTOR, LOW)),
+        ("Stabilize the `async_closure` feature", [("compiler/feature/accepted.rs", 2, 0)], (T.FEATURE, MEDIUM)),
+        ("Better diagnostics for unclosed strings", [("src/lexer.rs", 20, 4)], (T.FEATURE, MEDIUM)),
+        ("backport: retry on a closed connection", [("src/pool.go", 12, 3)], (T.FIX, MEDIUM)),
+        ("DOC add a streaming tutorial", [("examples/streaming_demo.py", 400, 0), ("docs/streaming.md", 60, 0)],
+         (T.DOCS, LOW)),
+    ],
+)  # fmt: skip
+def test_more_title_shapes(subject: str, files: list, expected: tuple) -> None:
+    assert judged(subject, files) == expected
+
+
+def test_a_submodule_pointer_update_is_a_dependency_update() -> None:
+    patch = f"@@ -1 +1 @@\n-Subproject commit {'1' * 40}\n+Subproject commit {'2' * 40}"
+    files = [("third_party/googletest", 1, 1)]
+    assert judged("Bump googletest", files, patches={"third_party/googletest": patch}) == (T.DEPS, LOW)
+    text = "@@ -1 +1 @@\n-grammar v1\n+grammar v2"
+    assert judged("Update the parser", [("src/parser", 1, 1)], patches={"src/parser": text})[0] is not T.DEPS  # a file
+
+
+@pytest.mark.parametrize(
+    ("path", "category"),
+    [
+        ("src/commands/test/runner.go", "source"),
+        ("cli/tools/test/reporters.rs", "source"),
+        ("cli/tools/test/fixtures/data.json", "test"),
+        ("jenkins/Build.groovy", "ci"),
+        ("envs/py311_lock.txt", "lockfile"),
+        ("ci/conda-linux-64.lock.yml", "lockfile"),
+        ("tests/test_cli.py", "test"),
+    ],
+)
+def test_path_categories(path: str, category: str) -> None:
+    from commitwatch.triage.files import classify_file
+
+    assert classify_file(path).value == category

@@ -61,7 +61,9 @@ CI_FILES = frozenset({
     "azure-pipelines.yml", "azure-pipelines.yaml", ".drone.yml", "appveyor.yml", "bitbucket-pipelines.yml",
     "cloudbuild.yaml", "cloudbuild.yml", "codecov.yml", ".codecov.yml", ".mergify.yml",
 })  # fmt: skip
-CI_DIRS = frozenset({".github", ".buildkite", ".circleci", ".gitlab", ".ci", "ci", ".woodpecker", ".tekton"})
+CI_DIRS = frozenset({
+    ".github", ".buildkite", ".circleci", ".gitlab", ".ci", "ci", ".woodpecker", ".tekton", "jenkins", ".jenkins",
+})  # fmt: skip
 TEST_DIRS = frozenset({
     "tests", "test", "testing", "__tests__", "spec", "specs", "testdata", "test_data", "test-data", "e2e",
     "benchmarks", "benchmark", "bench", "benches", "integration_tests", "unittests", "unit_tests",
@@ -90,7 +92,7 @@ BUILD_EXTENSIONS = frozenset({"cmake", "bzl", "bazel", "mk", "gradle", "gemspec"
 DEPENDENCY_MANIFESTS = frozenset({
     "cargo.toml", "go.mod", "go.work", "package.json", "pipfile", "gemfile", "pyproject.toml", "setup.py",
     "setup.cfg", "pom.xml", "build.gradle", "build.gradle.kts", "environment.yml", "environment.yaml",
-    "module.bazel", "workspace", "chart.yaml", ".gitmodules", "vcpkg.json", "conanfile.txt",
+    "module.bazel", "workspace", "chart.yaml", ".gitmodules", "vcpkg.json", "conanfile.txt", "deps",
 })  # fmt: skip
 
 # Directory names (and file stems) where the engine of a project usually lives.
@@ -166,9 +168,22 @@ def _is_generated(path: FilePath) -> bool:
     )
 
 
+# Directories that hold the commands of a tool: ``cli/tools/test/mod.rs`` is the source of a test runner.
+COMMAND_DIRS = frozenset({"tools", "commands", "command", "cmd", "subcommands", "subcommand"})
+# ``conda-linux-64_conda.lock``, ``debian_32bit_lock.txt``, ``requirements.lock.txt``: lockfiles by shape.
+_LOCK_NAME_RE = re.compile(r"(?:^|[._-])lock(?:file)?\.(?:txt|ya?ml|json|toml)$")
+
+
+def _test_dirs(path: FilePath) -> bool:
+    for index, part in enumerate(path.dirs):
+        if part in TEST_DIRS and not (index and path.dirs[index - 1] in COMMAND_DIRS and path.ext in SOURCE_EXTENSIONS):
+            return True
+    return False
+
+
 def _is_test(path: FilePath) -> bool:
     return (
-        not TEST_DIRS.isdisjoint(path.dirs)
+        _test_dirs(path)
         or _TEST_NAME_RE.match(path.name) is not None
         or _JVM_TEST_RE.search(path.parts[-1]) is not None
     )
@@ -184,7 +199,7 @@ def classify_path(path: FilePath, binary: bool) -> FileCategory:
         return C.VENDORED
     if _is_generated(path):
         return C.GENERATED
-    if name in LOCKFILE_NAMES or ext in ("lock", "lockfile"):
+    if name in LOCKFILE_NAMES or ext in ("lock", "lockfile") or _LOCK_NAME_RE.search(name):
         return C.LOCKFILE
     if name in CI_FILES or name.startswith("jenkinsfile") or not CI_DIRS.isdisjoint(dirs):
         return C.DOCS if dirs[:1] == (".github",) and ext in DOCS_EXTENSIONS else C.CI

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from commitwatch.models import ChangeType, Commit, Importance, Reason, Signals, Triage
+from commitwatch.models import ChangeType, Commit, FileCategory, Importance, Reason, Signals, Triage
 from commitwatch.triage.files import OVERRULING, TOP_DIRS_LIMIT, FileSummary, dir_stats, summarise_files
 from commitwatch.triage.titles import (
     ADVISORY_RE,
@@ -24,13 +24,18 @@ from commitwatch.triage.titles import (
     DOCUMENT_RE,
     INTERFACE_BREAKING_RE,
     INTERFACE_CHANGE_RE,
+    INTERFACE_MENTION_RE,
     LABEL_TYPES,
     LEADING_FORMAT_RE,
     LOWERING_LABELS,
+    MAINLINE_BRANCH_RE,
+    MEMORY_SAFETY_RE,
     MERGE_REQUEST_RE,
+    NARROWING_RE,
     OBJECT_RE,
     PERF_PHRASE_RE,
     PR_MERGE_RE,
+    PR_SUFFIX_RE,
     RAISING_LABELS,
     RELEASE_RE,
     SCOPE_TYPES,
@@ -38,6 +43,8 @@ from commitwatch.triage.titles import (
     SECURITY_RE,
     SECURITY_VERB_RE,
     SEVERE_RE,
+    SOFT_BREAKING_RE,
+    SOFT_DEPRECATED_RE,
     STYLE_RE,
     SUBTREE_RE,
     SYNC_UPSTREAM_RE,
@@ -45,6 +52,7 @@ from commitwatch.triage.titles import (
     TAG_RULES,
     TOOL_NAMES,
     TOOLCHAINS,
+    TOPIC_MERGE_RE,
     TRIVIAL_RE,
     WORD_RE,
     Title,
@@ -72,6 +80,8 @@ REASON_KEYS: dict[str, tuple[str, ...]] = {
     "merge_commit": ("parents",),
     "pr_merge": ("number",),
     "subtree_sync": (),
+    "topic_merge": ("name",),
+    "release_merge": ("version",),
     "revert": ("reverted",),
     "reland": ("original",),
     "security_word": ("word",),
@@ -93,6 +103,11 @@ REASON_KEYS: dict[str, tuple[str, ...]] = {
     "advisory": ("id",),
     "performance_claim": ("metric", "delta"),
     "security_context": ("verb", "word"),
+    "memory_safety": ("word",),
+    "security_note": ("path",),
+    "submodule_bump": ("path",),
+    "severe_untyped": ("word",),
+    "migration_guide": (),
     "only_docs": ("files",),
     "only_tests": ("files",),
     "only_ci": ("files",),
@@ -109,6 +124,7 @@ REASON_KEYS: dict[str, tuple[str, ...]] = {
     "label_lowers": ("label",),
     "breaking": ("marker",),
     "severe_bug": ("word",),
+    "narrowed_bug": ("word", "context"),
     "trivial_word": ("word",),
     "bot_author": ("author",),
     "major_version_bump": ("name", "old", "new"),
@@ -157,7 +173,11 @@ CORE_PATH_WEIGHT = 8
 CORE_MIN_LINES = 20
 API_FILE_WEIGHT = 8
 BREAKING_WEIGHT = 25
+# Dropping an old runtime or removing what was deprecated breaks only those who ignored the warnings.
+SOFT_BREAKING_WEIGHT = 10
 SEVERE_BUG_WEIGHT = 20
+# A severe bug on a rare path or platform ("leak in an error path", "deadlock on Windows").
+NARROWED_BUG_WEIGHT = 10
 TRIVIAL_WORD_WEIGHT = -8
 NO_SOURCE_WEIGHT = -3
 SECURITY_IN_DOCS_WEIGHT = 8
@@ -171,10 +191,21 @@ MANY_DEPENDENCIES_LINES = 40
 RELAND_WEIGHT = 4
 # A style change is mechanical however many lines it touches: its size weighs at most this much.
 STYLE_SIZE_CAP = 6
-# A refactor moves code around: its size says less than a feature's.
+# A refactor moves code around: its size says less than a feature's; a pure move or rename still less.
 REFACTOR_SIZE_CAP = 12
+MOVE_SIZE_CAP = 4
+# Docs and tests (an example script, a new test suite) are rated by kind, not by length.
+DOCS_SIZE_CAP = 6
+# Size, spread, core paths and API files say "this touches a lot that matters" together:
+# they stack to at most a cap, so an ordinary feature stays medium unless a hard signal says more.
+# The cap grows with the change: (minimum source lines, cap), first row reached; 800+ lines are not capped.
+FILE_BONUS_CAPS: tuple[tuple[int, int], ...] = ((800, 100), (300, 30), (0, 19))
+_FILE_BONUS_KEYS = frozenset({"source_lines", "source_spread", "core_path", "api_file", "large_change"})
 # A new default changes the behaviour for everyone who never set the option.
 DEFAULT_CHANGE_WEIGHT = 18
+# "Use SDPA by default for Whisper", "Enable X by default on Linux": a default for one part of the project.
+DEFAULT_CHANGE_SCOPED_WEIGHT = 12
+_SCOPED_DEFAULT_RE = re.compile(r"\bby default (?:for|on|in|with|when|if)\b", re.IGNORECASE)
 LABEL_RAISE_WEIGHT = 10
 LABEL_LOWER_WEIGHT = -8
 # A docs/tests/CI-only change whose type stays something else (a revert, a dependency bump) weighs less.
@@ -279,6 +310,29 @@ def _names_only(ctx: _Context) -> bool:
     return ctx.title.scope.lower() == "sync" and len(ctx.title.text.split()) == 1
 
 
+_MERGE_LIST_RE = re.compile(r"^\*\s|^\s+\S|^\s*\.\.\.\s*$|^(?:Conflicts|Signed-off-by|Link):", re.IGNORECASE)
+
+
+def _topic_title(subject: str, body: str) -> tuple[str, str] | None:
+    """(topic name, text to type it by) for a merge of a topic branch or tag; None for mainline syncs
+    and for topics whose name and message name no type."""
+    match = TOPIC_MERGE_RE.match(subject.strip())
+    if match is None or MAINLINE_BRANCH_RE.match(match.group("name")):
+        return None
+    name = match.group("name")
+    first = []
+    for line in body.strip().splitlines():
+        if not line.strip() or _MERGE_LIST_RE.match(line):
+            break
+        first.append(line.strip().strip('"'))
+    words = re.sub(r"[/_.-]+", " ", name.rsplit("/", 1)[-1])
+    text = " ".join(first)[:300]
+    for candidate in (text, words):
+        if candidate and (WORD_RE.search(candidate) or PERF_PHRASE_RE.search(candidate)):
+            return name, candidate
+    return None
+
+
 def _history_step(ctx: _Context) -> None:
     commit, decision = ctx.commit, ctx.decision
     if commit.is_merge:
@@ -295,6 +349,14 @@ def _history_step(ctx: _Context) -> None:
             ctx.retitle(parse_title(inner))
             shown = number.group("number") if number else request.group(0).rsplit("!", 1)[-1] if request else "?"
             decision.signal("pr_merge", 0, number=shown)
+        elif release := RELEASE_RE.match(PR_SUFFIX_RE.sub("", commit.subject.strip())):
+            ctx.sync_merge = True  # "2024.2.3 (#111106)": a release branch merged back, others' work
+            decision.decide(T.CHORE, "release_merge", version=next((v for v in release.groups() if v), "?"))
+        elif (topic := _topic_title(commit.subject, commit.body)) is not None:
+            # "Merge branch 'ps/reftable-perf'", "Merge tag 'net-6.8-rc5' of git://...": typed by what
+            # the topic says it is (its name and the merge message), rated by the first-parent diff
+            ctx.retitle(parse_title(topic[1]))
+            decision.signal("topic_merge", 0, name=topic[0][:80])
         else:
             ctx.sync_merge = True
             decision.decide(T.MERGE, "merge_commit", parents=len(commit.parents))
@@ -314,6 +376,29 @@ def _history_step(ctx: _Context) -> None:
         decision.signal("reland", RELAND_WEIGHT, original=title.relanded[:100])
 
 
+# Unmanaged languages, where an out-of-bounds access or a use-after-free is exploitable.
+_UNMANAGED_EXTENSIONS = frozenset(
+    {"c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "m", "mm", "cu", "cuh", "s", "asm"}
+)
+# Release-note fragments filed under security: "Misc/NEWS.d/next/Security/...", "changelog.d/123.security.md".
+_NOTE_DIRS = ("news", "changelog", "changes", "newsfragments", "changelog.d", "news.d", ".changeset", "release-notes",
+              "releasenotes", "unreleased")  # fmt: skip
+_SECURITY_NOTE_RE = re.compile(r"(?:^|/)security/|(?:^|[./_-])security\.(?:md|rst|txt)$", re.IGNORECASE)
+
+
+def _source_paths(ctx: _Context) -> list[str]:
+    pairs = zip(ctx.commit.files, ctx.files.categories, strict=False)
+    return [change.path for change, category in pairs if category is FileCategory.SOURCE]
+
+
+def _security_note(ctx: _Context) -> str | None:
+    for change in ctx.commit.files:
+        lowered = change.path.lower()
+        if change.status != "D" and _SECURITY_NOTE_RE.search(lowered) and any(d in lowered for d in _NOTE_DIRS):
+            return change.path
+    return None
+
+
 def _security_step(ctx: _Context) -> None:
     decision = ctx.decision
     if decision.change_type in (T.REVERT, T.MERGE):  # a revert's words are the original's
@@ -324,7 +409,20 @@ def _security_step(ctx: _Context) -> None:
         or BODY_ADVISORY_RE.search(ctx.body)
     )
     word = match.group(0) if match else next((full for full, short in ctx.labels if short == "security"), None)
-    if word is None and (verb := SECURITY_VERB_RE.match(ctx.words)) and (why := SECURITY_CONTEXT_RE.search(ctx.body)):
+    if word is None and (note := _security_note(ctx)) is not None:
+        decision.decide(T.SECURITY, "security_note", path=note)  # Misc/NEWS.d/next/Security/..., 123.security.md
+        return
+    fix_word = WORD_RE.search(ctx.words)
+    if (
+        word is None
+        and (unsafe := MEMORY_SAFETY_RE.search(ctx.words))
+        and (fix_word is None or fix_word.lastgroup == "FIX")
+        and any(name.rpartition(".")[2].lower() in _UNMANAGED_EXTENSIONS for name in _source_paths(ctx))
+    ):
+        decision.decide(T.SECURITY, "memory_safety", word=unsafe.group(0))  # "fix slab-out-of-bounds in ..." in C
+        return
+    context = SECURITY_CONTEXT_RE.search(ctx.body) or SECURITY_CONTEXT_RE.search(ctx.words)
+    if word is None and (verb := SECURITY_VERB_RE.match(ctx.words)) and (why := context):
         # "Reject symlinks that escape the cache" with "an attacker can ..." in the body
         if ctx.files.composition not in OVERRULING:
             decision.decide(T.SECURITY, "security_context", verb=verb.group(0).strip(), word=why.group(0))
@@ -337,16 +435,38 @@ def _security_step(ctx: _Context) -> None:
         decision.decide(T.SECURITY, "security_word", word=word)
 
 
+_UPDATE_RE = re.compile(r"^\W*(?:updat|bump|upgrad|sync|pull|advanc|roll)\w*\b", re.IGNORECASE)
+
+
+def _submodule_pointer(ctx: _Context) -> str | None:
+    """A submodule bump: "Update cargo" whose only file is an extensionless path ending in the name it
+    updates, changed by one line each way (git shows a gitlink as one "Subproject commit" line)."""
+    changes = ctx.commit.files
+    if len(changes) != 1 or not _UPDATE_RE.match(ctx.title.text):
+        return None
+    change = changes[0]
+    name = change.path.rstrip("/").rsplit("/", 1)[-1]
+    gitlink = change.patch is None or "Subproject commit" in change.patch
+    if (change.additions, change.deletions) != (1, 1) or "." in name or not gitlink:
+        return None
+    if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", ctx.title.text, re.IGNORECASE) is None:
+        return None
+    return change.path
+
+
 def _dependency_step(ctx: _Context) -> None:
     files, decision = ctx.files, ctx.decision
     text = ctx.title.text.strip()
-    if release := RELEASE_RE.match(ctx.words):
+    if release := RELEASE_RE.match(ctx.words) or RELEASE_RE.match(text):
         decision.decide(T.CHORE, "release_bump", version=next((v for v in release.groups() if v), "?"))
         return
     scope_deps = ctx.scope_type is T.DEPS
     if ctx.title.conventional in (T.CI, T.DOCS, T.TEST) and not scope_deps:
         return  # "ci: bump golangci-lint to v2": the author says what kind of change it is
     named = dependency_named(text)
+    if not (named and named[2]) and (pointer := _submodule_pointer(ctx)) is not None:
+        decision.decide(T.DEPS, "submodule_bump", path=pointer)  # "Update cargo": src/tools/cargo +1 -1
+        return
     if named and ctx.project and named[0].lower() in (ctx.project, f"{ctx.project}-cli", f"py-{ctx.project}"):
         decision.decide(T.CHORE, "release_bump", version=named[2] or "?")  # "Bump uv to 0.5.0" in uv
         return
@@ -412,9 +532,9 @@ def _label_step(ctx: _Context) -> None:
 
 def _object_fits(ctx: _Context, kind: ChangeType, noun: str) -> bool:
     """Whether the files allow the type the title's object names: docs with no source changed (or only
-    stubs, or only comments), tests with no source changed; comments always."""
+    stubs, or only comments), tests with no source changed; comments and type annotations always."""
     files = ctx.files
-    if kind is T.CHORE or (kind is T.DOCS and re.search(r"comment|docstring", noun, re.IGNORECASE)):
+    if kind in (T.CHORE, T.REFACTOR) or (kind is T.DOCS and re.search(r"comment|docstring", noun, re.IGNORECASE)):
         return True
     if kind is T.DOCS:
         return not files.source_files or files.stub_only or files.comment_only
@@ -487,7 +607,8 @@ def _interface_step(ctx: _Context) -> None:
     if breaking is not None:
         decision.mark_breaking(shown)
     elif default := DEFAULT_CHANGE_RE.search(text):
-        decision.signal("default_change", DEFAULT_CHANGE_WEIGHT, change=" ".join(default.group(0).split())[:80])
+        weight = DEFAULT_CHANGE_SCOPED_WEIGHT if _SCOPED_DEFAULT_RE.search(text) else DEFAULT_CHANGE_WEIGHT
+        decision.signal("default_change", weight, change=" ".join(default.group(0).split())[:80])
 
 
 def _raise_floor(ctx: _Context, level: Importance, reason: Reason) -> None:
@@ -547,9 +668,12 @@ def _files_step(ctx: _Context) -> None:
     kind, key = files.composition, files.composition_key
     if kind is None and files.comment_only and decision.change_type in CODE_TYPES:
         kind, key = T.DOCS, "only_comments"  # the patch changes comments and docstrings only
+    released = decision.deciding is not None and decision.deciding.key in ("release_bump", "release_merge")
     if kind is not None and key is not None:
         current = decision.change_type
-        if current is None:
+        if released:  # a release's notes and version files are the release
+            decision.explained.append(_r(key, 0, files=files.count))
+        elif current is None:
             decision.decide(kind, key, files=files.count)
         elif (
             kind in OVERRULING
@@ -562,7 +686,32 @@ def _files_step(ctx: _Context) -> None:
         else:
             decision.explained.append(_r(key, 0, files=files.count))
     if decision.change_type is None:
+        _last_resort(ctx)
+    if decision.change_type is None:
         decision.decide(T.OTHER, "no_type_signal")
+
+
+_MIGRATION_RE = re.compile(r"^\W*(?:#+\s*)?migration(?: guide| notes?)?\W*$", re.IGNORECASE | re.MULTILINE)
+_BODY_BUG_RE = re.compile(
+    r"\b(?:fix(?:e[sd])?|bug|regression|broke(?:n)?|incorrect(?:ly)?|wrong(?:ly)?|crash\w*|fails?|failed|failing)\b",
+    re.IGNORECASE,
+)
+
+
+def _last_resort(ctx: _Context) -> None:
+    """No title word typed the commit: what the title's bug words, the body and the files say."""
+    decision, files = ctx.decision, ctx.files
+    if severe := SEVERE_RE.search(ctx.words):
+        decision.decide(T.FIX, "severe_untyped", word=severe.group(0))  # "system() may deadlock ..."
+    elif _MIGRATION_RE.search(ctx.body):
+        decision.decide(T.FEATURE, "migration_guide")  # users must change their code
+        decision.mark_breaking("Migration Guide")
+    elif (
+        files.source_files
+        and FileCategory.TEST in files.categories
+        and (bug := _BODY_BUG_RE.search(ctx.body.strip().split("\n\n", 1)[0]))
+    ):
+        decision.decide(T.FIX, "severe_untyped", word=bug.group(0))  # a test beside a change the body calls a fix
 
 
 def _breaking_step(ctx: _Context) -> None:
@@ -579,7 +728,12 @@ def _breaking_step(ctx: _Context) -> None:
     if match := BREAKING_BODY_RE.search(body):
         decision.mark_breaking(match.group(0))
     if decision.breaking is not None:
-        decision.signal("breaking", BREAKING_WEIGHT, marker=decision.breaking)
+        text = ctx.title.text
+        deprecated = SOFT_DEPRECATED_RE.search(text)
+        named = deprecated is not None and INTERFACE_MENTION_RE.search(text[deprecated.end() :]) is not None
+        soft = SOFT_BREAKING_RE.search(text) or (deprecated and not named)
+        soft = soft and not BREAKING_BODY_RE.search(body)
+        decision.signal("breaking", SOFT_BREAKING_WEIGHT if soft else BREAKING_WEIGHT, marker=decision.breaking)
 
 
 def _wording_step(ctx: _Context) -> None:
@@ -587,7 +741,10 @@ def _wording_step(ctx: _Context) -> None:
     trivial = TRIVIAL_RE.search(ctx.words) if kind in CODE_TYPES else None
     # severity words count in a fix's own title only ("Fix deadlock in ...", not "Ignore nans in ...")
     if kind is T.FIX and trivial is None and (severe := SEVERE_RE.search(ctx.words)):
-        decision.signal("severe_bug", SEVERE_BUG_WEIGHT, word=severe.group(0))
+        if narrow := NARROWING_RE.search(ctx.words):
+            decision.signal("narrowed_bug", NARROWED_BUG_WEIGHT, word=severe.group(0), context=narrow.group(0))
+        else:
+            decision.signal("severe_bug", SEVERE_BUG_WEIGHT, word=severe.group(0))
     if trivial is not None:
         decision.signal("trivial_word", TRIVIAL_WORD_WEIGHT, word=trivial.group(0))
 
@@ -605,22 +762,50 @@ def _size_step(ctx: _Context) -> None:
         weight = _bucket(files.source_lines, SOURCE_LINE_WEIGHTS)
         if kind is T.STYLE:
             weight = min(weight, STYLE_SIZE_CAP)
+        elif kind in (T.DOCS, T.TEST):
+            weight = min(weight, DOCS_SIZE_CAP)
         elif kind is T.REFACTOR:
-            weight = min(weight, REFACTOR_SIZE_CAP)
+            weight = min(weight, MOVE_SIZE_CAP if _pure_move(ctx) else REFACTOR_SIZE_CAP)
         decision.signal("source_lines", weight, lines=files.source_lines, files=files.source_files)
         spread = _bucket(len(files.source_areas), SPREAD_WEIGHTS)
         if spread and files.source_lines >= SPREAD_MIN_LINES and kind is not T.STYLE:
             areas = ", ".join(files.source_areas[:3])
             decision.signal("source_spread", spread, count=len(files.source_areas), areas=areas)
         core_enough = files.core_lines >= min(CORE_MIN_LINES, files.source_lines)
-        if files.core_path is not None and core_enough and kind in BEHAVIOUR_TYPES:
+        if files.core_path is not None and core_enough and kind in BEHAVIOUR_TYPES - {T.REFACTOR}:
             decision.signal("core_path", CORE_PATH_WEIGHT, path=files.core_path)
     elif files.count and kind in BEHAVIOUR_TYPES - {T.SECURITY, T.REVERT} and files.composition not in OVERRULING:
         decision.signal("no_source_changes", NO_SOURCE_WEIGHT, files=files.count)
-    if files.api_path is not None and kind not in (T.DOCS, T.TEST, T.CI, T.STYLE, T.DEPS):
+    if files.api_path is not None and kind not in (T.DOCS, T.TEST, T.CI, T.STYLE, T.DEPS, T.REFACTOR):
         decision.signal("api_file", API_FILE_WEIGHT, path=files.api_path)
     if other := _bucket(files.other_lines, OTHER_LINE_WEIGHTS):
         decision.signal("large_change", other, lines=files.other_lines, files=files.other_files)
+    _cap_file_bonus(decision, _bucket(files.source_lines, FILE_BONUS_CAPS))
+
+
+# "Move X into its own module", "Rename helpers", "Split foo.rs into ...": code changes place, not behaviour.
+_MOVE_RE = re.compile(r"^\W*(?:mov(?:e[sd]?|ing)|renam(?:e[sd]?|ing)|split(?:s|ting)?|extract\w*)\b", re.IGNORECASE)
+
+
+def _pure_move(ctx: _Context) -> bool:
+    """A move, rename, split or extraction whose code lands in new files (or renamed ones)."""
+    if (move := _MOVE_RE.match(ctx.words)) is None:
+        return False
+    renamed = move.group(0).lower().lstrip(" \t([").startswith("renam")
+    return renamed or any(change.status in ("A", "R") for change in ctx.commit.files)
+
+
+def _cap_file_bonus(decision: _Decision, cap: int) -> None:
+    """Cut the size, spread, core-path and API-file weights down to ``cap`` together."""
+    bonus = [reason for reason in decision.signals if reason.key in _FILE_BONUS_KEYS and reason.weight > 0]
+    excess = sum(reason.weight for reason in bonus) - cap
+    if excess <= 0:
+        return
+    for index, reason in enumerate(decision.signals):
+        if excess > 0 and reason in bonus:
+            cut = min(excess, reason.weight)
+            decision.signals[index] = Reason(reason.key, reason.args, reason.weight - cut)
+            excess -= cut
 
 
 _STEPS = (

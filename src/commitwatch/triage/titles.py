@@ -89,6 +89,12 @@ PERF_PHRASE_RE = re.compile(
     r"\b(?:reduc(?:e[sd]?|ing)\s+(?:\w+\s+){0,2}?(?:allocations?|contention|overhead|latency|memory(?: usage)?|copies|"
     r"copying|cpu usage|syscalls?|round[- ]trips?)"
     r"|avoid(?:s|ing)?\s+(?:\w+\s+)?(?:redundant|unnecessary|extra|repeated|needless|superfluous)"
+    r"|avoid(?:s|ing)?\s+(?:\w+\s+){0,2}?(?:allocat\w+|copy(?:ing)?|copies|bank conflicts|contention|recomput\w+|"
+    r"reallocat\w+|locking)"
+    r"|improv(?:e[sd]?|ing)\s+(?:[\w.`()]+\s+){0,4}?(?:performance|throughput|latency)"
+    r"|(?:performance|throughput|latency)\s+(?:improvements?|optimi[sz]ations?)"
+    r"|push(?:es|ed|ing)?\s+down\s+(?:\w+\s+)?(?:filters?|predicates?|projections?|limits?)"
+    r"|(?:filter|predicate) pushdown"
     r"|fast(?:er)?[- ]paths?|fus(?:e|es|ing)\b|fused\s+(?:[\w+-]+\s+){0,4}kernels?|"
     r"speed(?:s|ing)?[ -]?up|faster|optimi[sz]\w*|"
     r"accelerat\w+|paralleli[sz]\w*|vectori[sz]\w*|zero[- ]copy)\b",
@@ -111,6 +117,8 @@ PR_SUFFIX_RE = re.compile(r"\s*\(#\d+\)\s*$")
 SECURITY_PATTERNS: tuple[str, ...] = tuple(_WORDS["patterns"]["security"])
 SECURITY_RE = re.compile(r"\b(?:" + "|".join(SECURITY_PATTERNS) + r")\b", re.IGNORECASE)
 
+NARROWING_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['narrowing'])})\b", re.IGNORECASE)
+MEMORY_SAFETY_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['memory_safety'])})\b", re.IGNORECASE)
 SEVERE_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['severe'])})\b", re.IGNORECASE)
 TRIVIAL_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['trivial'])})\b", re.IGNORECASE)
 
@@ -151,6 +159,7 @@ _BREAKING_VERBS = _alternatives(_I["breaking_verbs"])
 INTERFACE_BREAKING_RE = re.compile(
     rf"\b(?:(?:{_BREAKING_VERBS})\b{_IFACE_GAP}{_IFACE_OBJECT}"
     rf"|(?:{_BREAKING_VERBS})\s+(?:the\s+|all\s+)?(?:now[- ])?deprecated\b"
+    rf"|(?:{_alternatives(_I['breaking_phrases'])})\b"
     rf"|renam(?:e[sd]?|ing)\s+(?:the\s+)?`[^`]+`"
     rf"|(?:{_alternatives(_I['moving_verbs'])})\b{_IFACE_GAP}(?:{_IFACE_TOKENS})(?:\s+(?:{_IFACE_NOUNS}))?{_IFACE_END})",
     re.IGNORECASE,
@@ -159,6 +168,11 @@ INTERFACE_BREAKING_RE = re.compile(
 INTERFACE_CHANGE_RE = re.compile(
     rf"\b(?:{_alternatives(_I['default_changes'])})\b|(?:{_alternatives(_I['deprecations'])})\b", re.IGNORECASE
 )
+# "Drop support for Python 3.8", "Remove the deprecated `X`": breaking, with less weight.
+SOFT_BREAKING_RE = re.compile(rf"\b(?:{_alternatives(_I['soft_breaking'])})", re.IGNORECASE)
+SOFT_DEPRECATED_RE = re.compile(rf"\b(?:{_alternatives(_I['soft_deprecated'])})\b", re.IGNORECASE)
+# What users call or set, named in a title: a code span, a --flag or ENV_VAR, an interface noun.
+INTERFACE_MENTION_RE = re.compile(rf"`[^`]+`|(?:{_IFACE_TOKENS})|\b(?:{_IFACE_NOUNS})\b", re.IGNORECASE)
 DEFAULT_CHANGE_RE = re.compile(rf"\b(?:{_alternatives(_I['default_changes'])})\b", re.IGNORECASE)
 
 _O = _WORDS["objects"]
@@ -166,7 +180,8 @@ _OBJECT_GAP = r"(?:(?!(?:for|to|in|of|on|with|support|and|from|when|if)\b)[\w./`
 DOCUMENT_RE = re.compile(r"^\W*(?P<DOCS>document(?:s|ed|ing)?)\b", re.IGNORECASE)  # "document the cancel safety"
 OBJECT_RE = re.compile(
     rf"^\W*(?:{_alternatives(_O['verbs'])})\s+{_OBJECT_GAP}"
-    rf"(?:(?P<DOCS>{_alternatives(_O['docs'])})|(?P<TEST>{_alternatives(_O['test'])})|(?P<CHORE>{_alternatives(_O['chore'])}))\b",
+    rf"(?:(?P<DOCS>{_alternatives(_O['docs'])})|(?P<TEST>{_alternatives(_O['test'])})|(?P<CHORE>{_alternatives(_O['chore'])})"
+    rf"|(?P<REFACTOR>{_alternatives(_O['refactor'])}))\b",
     re.IGNORECASE,
 )
 
@@ -176,6 +191,17 @@ MERGE_REQUEST_RE = re.compile(r"^See merge request \S*!\d+", re.IGNORECASE | re.
 SYNC_UPSTREAM_RE = re.compile(
     r"^(?:sync(?:ed|ing|hronize\w*)?|updat\w+|pull(?:ed)?|merg\w+)\s+(?:\w+\s+)?(?:with|from)\s+(?:the\s+)?"
     r"(?:latest\s+)?upstream\b|^sync(?:ed|ing)?\s+(?:with\s+)?[\w./-]+\s*$",
+    re.IGNORECASE,
+)
+# "Merge branch 'ps/reftable-perf'", "Merge tag 'net-6.8-rc5' of git://...", "Merge remote-tracking branch ...".
+TOPIC_MERGE_RE = re.compile(
+    r"^Merge (?:remote-tracking )?(?:branch|tag|tags|branches) '(?P<name>[^']{1,200})'(?: of (?P<source>\S+))?"
+    r"(?: into (?P<into>\S+))?", re.IGNORECASE
+)
+# Branches whose merge carries everyone's work: a sync, not a topic.
+MAINLINE_BRANCH_RE = re.compile(
+    r"^(?:[\w.-]+/)?(?:main|master|develop|devel|dev|trunk|next|stable|staging|upstream|HEAD|"
+    r"release[\w./-]*|v?\d[\w.-]*|for-linus|for-next|linux-[\w.-]+)$",
     re.IGNORECASE,
 )
 SUBTREE_RE = re.compile(r"^(?:Squashed '[^']+' changes from|Merge commit '[0-9a-f]+' as '|git subtree)", re.I)
@@ -295,7 +321,7 @@ def parse_title(subject: str, depth: int = 0) -> Title:
     if match and match.group("type").lower() in CONVENTIONAL_TYPES:
         parsed.conventional = CONVENTIONAL_TYPES[match.group("type").lower()]
         parsed.scope = (match.group("scope") or "").strip()
-        parsed.bang = bool(match.group("bang"))
+        parsed.bang = bool(match.group("bang")) or match.group("type").lower() == "breaking"  # "breaking: ..."
         parsed.prefix = text[: match.end()].rstrip().rstrip(":").rstrip()
         text = _take_tags(text[match.end() :], parsed.tags)  # "fix: [Bugfix] ..." happens too
     elif (prefix := SCOPE_PREFIX_RE.match(text)) and not WORD_RE.search(prefix.group("scope")):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from commitwatch.models import DependencyChange, InterfaceChange, PerformanceClaim
+from commitwatch.models import DependencyChange, Importance, InterfaceChange, PerformanceClaim
 from commitwatch.render import render_markdown
 from commitwatch.render.html import render_html
 from tests.htmlcheck import HOSTILE, parse
@@ -131,3 +131,16 @@ def test_every_one_line_entry_of_the_markdown_is_a_one_line_card() -> None:
         assert sum(1 for line in md_lines if f"/commit/{sha}" in line) == 1
     full = re.findall(r'<article id="c-([0-9a-f]{12})" class="card imp-', text)
     assert len(full) == sum(1 for line in md.splitlines() if line.startswith("#### "))
+
+
+def test_the_rules_level_is_shown_when_the_model_is_two_levels_away() -> None:
+    data = llm_report("en")
+    e = next(e for e in data.entries if e.analyzer == "llm" and e.importance is Importance.HIGH)
+    cases = {Importance.LOW: "rules: Low", Importance.MEDIUM: None, Importance.HIGH: None}
+    for rules_level, shown in cases.items():
+        data.entries = [replace(e, triage=replace(e.triage, importance=rules_level))]
+        card = article(html(data), e.commit.sha)
+        badges = re.findall(r'<span class="badge[^"]*">([^<]+)</span>', card)
+        assert (shown in badges) if shown else not any(b.startswith("rules:") for b in badges), (rules_level, badges)
+    data.entries = [replace(e, analyzer="rules", analysis=None, triage=replace(e.triage, importance=Importance.LOW))]
+    assert "rules:" not in html(data)  # the rules' own verdict: nothing to compare

@@ -119,6 +119,7 @@ class Card:
     change_type_label: str
     importance: str
     importance_label: str
+    rules_importance: str  # the rules' level when the model's is two levels away from it, else ""
     time: str
     author: str
     author_index: int
@@ -333,6 +334,12 @@ class _View:
             parts.append(escape(before) + self.sha_link(reverted_by, anchor) + escape(after))
         return Markup(offline.SEP).join(parts)
 
+    def rules_importance(self, entry: CommitEntry) -> str:
+        level = offline.rules_level_apart(entry)
+        if level is None:
+            return ""
+        return self.label("commit.rules_importance", level=self.label(f"importance.{level.value}"))
+
     def card(self, entry: CommitEntry) -> Card:
         commit = entry.commit
         subject = normalize(commit.subject) or self.label("report.no_message")
@@ -355,6 +362,7 @@ class _View:
             change_type_label=self.label(f"change_type.{entry.change_type.value}"),
             importance=entry.importance.value,
             importance_label=self.label(f"importance.{entry.importance.value}"),
+            rules_importance=self.rules_importance(entry),
             time=self.local(commit.committed_at),
             author=normalize(commit.author.name),
             author_index=self.author_index[commit.author.name],

@@ -183,6 +183,15 @@ def why_line(tr: Translator, entry: CommitEntry) -> Rich:
     return (*join((plain(tr.reason(r)) for r in shown), tr.label("punct.semicolon")), Span(SEP), *score)
 
 
+def rules_level_apart(entry: CommitEntry) -> Importance | None:
+    """The rules' importance when the model's differs from it by two levels (high against low), shown
+    next to the model's (issue 12: both levels, so a reader sees the disagreement); else None."""
+    rules = entry.triage.importance
+    if entry.analyzer == "llm" and abs(entry.importance.rank - rules.rank) == 2:
+        return rules
+    return None
+
+
 # --- the report's shape -------------------------------------------------------------------------------------
 
 
@@ -229,6 +238,7 @@ __all__ = [
     "fill",
     "render_rich",
     "report_shape",
+    "rules_level_apart",
     "user_changes",
     "why_line",
 ]

@@ -373,6 +373,8 @@ def test_performance_phrasing(subject: str) -> None:
         ("Return an error instead of panicking on empty input", (T.FIX, MEDIUM)),
         ("scheduler: jobs may hang after a worker restart", (T.FIX, HIGH)),  # no verb: the bug word types it
         ("Fix miscompilation of nested closures", (T.FIX, HIGH)),
+        ("win32: fix a hang when the console is resized", (T.FIX, MEDIUM)),  # the scope names the platform
+        ("console: fix a Windows-only hang on resize", (T.FIX, MEDIUM)),
     ],
 )
 def test_severity_is_read_in_its_context(subject: str, expected: tuple) -> None:
@@ -459,3 +461,16 @@ def test_path_categories(path: str, category: str) -> None:
     from commitwatch.triage.files import classify_file
 
     assert classify_file(path).value == category
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Refs #4242 -- Removed the unused _cache helper.", T.REFACTOR),
+        ("Fixes #88: crash when the list is empty", T.FIX),
+        ("Fixed #901 -- Added a --json flag to the export command.", T.FEATURE),
+        ("Fixes #12", T.FIX),  # nothing after the reference: the verb is all there is
+    ],
+)
+def test_a_ticket_reference_before_the_title_is_not_its_type(subject: str, expected: ChangeType) -> None:
+    assert judged(subject, [("src/app/export.py", 20, 4)])[0] is expected

@@ -741,7 +741,7 @@ def _wording_step(ctx: _Context) -> None:
     trivial = TRIVIAL_RE.search(ctx.words) if kind in CODE_TYPES else None
     # severity words count in a fix's own title only ("Fix deadlock in ...", not "Ignore nans in ...")
     if kind is T.FIX and trivial is None and (severe := SEVERE_RE.search(ctx.words)):
-        if narrow := NARROWING_RE.search(ctx.words):
+        if narrow := NARROWING_RE.search(f"{ctx.title.scope}: {ctx.words}"):  # the scope may name the platform
             decision.signal("narrowed_bug", NARROWED_BUG_WEIGHT, word=severe.group(0), context=narrow.group(0))
         else:
             decision.signal("severe_bug", SEVERE_BUG_WEIGHT, word=severe.group(0))

@@ -285,6 +285,11 @@ class Title:
 REVERT_PREFIX_RE = re.compile(r"""^revert(?:s|ed)?(?=[\s:("'“!]|$)[\s:!]*(?:\([^()]*\)[\s:!]*)?""", re.I)
 RELAND_PREFIX_RE = re.compile(r"""^(?:reland|reapply|re-land|re-apply)(?=[\s:"'“])[\s:]*""", re.I)
 _QUOTES = "\"'“”‘’"
+# "Fixed #35071 -- Added ...", "Refs #123 -- Moved ...", "Fixes #88: crash when ...": a ticket reference
+# before the real title (Django, Trac-style projects); the text after it says what the change is.
+TICKET_PREFIX_RE = re.compile(
+    r"^(?:fix(?:e[sd])?|refs?|close[sd]?|resolve[sd]?|see)\s+#\d+(?:\s*,\s*#\d+)*\s*(?:--|—|–|:|-)\s+(?=\S)", re.I
+)
 
 
 def normalise_tag(tag: str) -> str:
@@ -308,6 +313,7 @@ def parse_title(subject: str, depth: int = 0) -> Title:
                 setattr(inner, attribute, named or text)
                 return inner
     parsed = Title(text="")
+    text = TICKET_PREFIX_RE.sub("", text, count=1)
     if (emoji := _GITMOJI_RE.match(text)) and (kind := GITMOJI_TYPES.get(emoji.group("emoji").replace("\ufe0f", ""))):
         parsed.conventional, parsed.prefix = kind, emoji.group("emoji")  # "🐛 Fix ...", "🔖 Release 0.110.1"
         text = text[emoji.end() :]

@@ -474,3 +474,16 @@ def test_path_categories(path: str, category: str) -> None:
 )
 def test_a_ticket_reference_before_the_title_is_not_its_type(subject: str, expected: ChangeType) -> None:
     assert judged(subject, [("src/app/export.py", 20, 4)])[0] is expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "files", "expected"),
+    [
+        ("Make the session cache thread-safe", [("src/cache/session.c", 30, 8)], T.FIX),
+        ("Make the config loader async", [("src/app/config.py", 30, 8)], T.FEATURE),
+        ("Update copyright headers for 2027", [("src/a.c", 1, 1), ("src/b.c", 1, 1)], T.CHORE),
+        ("release notes: sync for 4.2", [("RELEASE_NOTES", 30, 2)], T.DOCS),
+    ],
+)
+def test_safety_copyright_and_release_note_shapes(subject: str, files: list, expected: ChangeType) -> None:
+    assert judged(subject, files)[0] is expected

@@ -28,6 +28,7 @@ DOCS_DIRS = frozenset({"docs", "doc", "documentation", "fern"})
 DOCS_NAMES = (
     "readme", "changelog", "changes", "history", "news", "license", "licence", "copying", "notice",
     "authors", "contributors", "contributing", "code_of_conduct", "security", "support", "citation",
+    "release-notes", "release_notes", "releasenotes", "relnotes",
 )  # fmt: skip
 CONFIG_EXTENSIONS = frozenset({
     "yaml", "yml", "toml", "json", "jsonc", "json5", "ini", "cfg", "conf", "env", "properties", "xml",

@@ -186,3 +186,29 @@ def test_credentials_in_the_llm_base_url_never_reach_warnings_stderr_or_store(ho
     assert "fallback" in everything or "rules" in everything
     assert password not in everything
     assert api_key not in everything
+
+
+def test_pull_request_text_is_redacted_when_read_from_github(tmp_path):
+    import hashlib
+
+    from commitwatch.config import GitHubSettings
+    from commitwatch.sources.github import GitHubClient, pull_requests
+    from commitwatch.storage import Store
+    from commitwatch.storage.github import GitHubCache
+    from tests.fakes.github_server import FakeGitHub
+
+    sha = hashlib.sha1(b"pr").hexdigest()
+    token = "ghp_" + "Tk7" * 12
+    with FakeGitHub(token=token) as gh, Store.open(tmp_path / "cw.db") as store:
+        gh.add_pull("acme/engine", sha, number=7, title="fix: rotate " + SECRETS["stripe-key"][0],
+                    body=secret_blob() + "\n\u202ehidden", labels=["bug"])
+        cfg = GitHubSettings(api_url=gh.api_url)
+        cache = GitHubCache(store, cfg.api_url)
+        context = pull_requests(GitHubClient(cfg, token, cache=cache), "acme/engine", [sha], cache=cache)
+        pull = context.pulls[sha]
+        assert pull is not None and pull.number == 7
+        assert surviving(pull.title + "\n" + pull.body) == []
+        assert "<U+202E>" in pull.body and "\u202e" not in pull.body
+        stored = cache.pulls("acme/engine", [sha])[sha]
+        assert stored is not None and surviving(stored.title + stored.body) == []
+    assert surviving(store_text(tmp_path / "cw.db")) == []

@@ -13,6 +13,7 @@ class ExitCode:
     SOURCE = 3
     DEGRADED = 4
     DELIVERY = 5
+    OUTPUT = 6
 
 
 class CommitwatchError(Exception):
@@ -70,3 +71,8 @@ class DeliveryError(CommitwatchError):
     The failure is recorded; the next run (or ``commitwatch notify``) retries it."""
 
     exit_code = ExitCode.DELIVERY
+class OutputError(ReportError):
+    """A report file or the store could not be written: the disk is full, or the output directory or the
+    database is not writable (exit 6). Everything finished before is kept."""
+
+    exit_code = ExitCode.OUTPUT

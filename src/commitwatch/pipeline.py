@@ -54,7 +54,7 @@ from .stages import (
     analyzer_counts,
     without_patches,
 )
-from .storage import Store
+from .storage import Store, StoreError
 from .triage import triage
 
 __all__ = [
@@ -407,8 +407,20 @@ def run_report(
 
 
 def _failed(run_: _Run, name: str, collected: Collected | None, error: CommitwatchError) -> RepoResult:
+    """Record the repository's run as failed, with the reason. Best effort: when the store itself is what
+    failed (a full disk), its log is folded in first to make room, and if even that fails the error the
+    user sees is still the original one."""
     if collected is not None:
-        run_.store.finish_run(collected.run_id, "failed", counts={}, usage=Usage(), head_sha=None)
+        for attempt in range(2):
+            try:
+                run_.store.finish_run(collected.run_id, "failed", counts={}, usage=Usage(), head_sha=None,
+                                      warnings=[f"failed: {error.message}"])
+                break
+            except StoreError as again:
+                if attempt:
+                    log.warning("%s: could not mark the run failed: %s", name, again.message)
+                else:
+                    run_.store.reclaim()
     run_.progress.failed(name, error.message)
     return RepoResult(name, error=error)
 

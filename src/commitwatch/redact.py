@@ -37,7 +37,7 @@ from .invisible import has_invisible, reveal
 from .invisible import remove as remove_invisible
 
 if TYPE_CHECKING:
-    from .models import Commit, FileChange, ReportData
+    from .models import Commit, FileChange, PullRequest, ReportData
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_PREFIX = "[REDACTED:"
@@ -459,6 +459,16 @@ def redaction_warning(language: str, redaction: CommitRedaction) -> str:
                    commits=redaction.commits_redacted)
 
 
+def redact_pull(pull: PullRequest | None) -> PullRequest | None:
+    """A pull request with its title, body, labels and author redacted (invisible characters shown)."""
+    if pull is None:
+        return None
+    labels = tuple(sanitize(label).text for label in pull.labels)
+    author = sanitize(pull.author).text if pull.author else pull.author
+    return replace(pull, title=sanitize(pull.title).text, body=sanitize(pull.body).text, labels=labels,
+                   author=author)
+
+
 def redact_pull_text(title: str, body: str) -> tuple[str, str]:
     """A pull request's title and body, redacted and with invisible characters made visible (for the
     GitHub enrichment and anything built on it)."""
@@ -522,6 +532,7 @@ __all__ = [
     "redact_commits",
     "redact_data",
     "redact_path",
+    "redact_pull",
     "redact_pull_text",
     "redact_report",
     "redact_text",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ReportError
+from .errors import OutputError
 from .models import RepoRef, ReportData, Window
 from .render.html import render_html
 from .render.json import render_json
@@ -85,7 +85,11 @@ def write_atomic(path: Path, text: str) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as e:
-        raise ReportError(f"cannot write {path}: {e.strerror or e}", hint="Check that --output-dir is writable.") from e
+        raise OutputError(
+            f"cannot write {path}: {e.strerror or e}",
+            hint="Check that --output-dir is writable and its disk has space; the analyses are kept in the store, "
+            "so a rerun only writes the files.",
+        ) from e
 
 
 def _create_temporary(path: Path) -> tuple[int, str]:

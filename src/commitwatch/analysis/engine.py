@@ -26,6 +26,7 @@ from .budget import (
     pack_commit,
     raw_estimate,
 )
+from .floor import apply_floor
 from .grounding import ground
 from .highlights import Highlights
 from .language import in_language, prose
@@ -106,6 +107,7 @@ class RepoAnalysis(Highlights):
         self.token_limited = 0
         self.dropped_areas = 0
         self.dropped_cves = 0
+        self.floored = 0  # answers whose importance the hard signals raised
         self.off_language = 0
         self.redactions: Counter[str] = Counter()
         self.redacted_commits = 0
@@ -147,7 +149,16 @@ class RepoAnalysis(Highlights):
         Requests of a smaller repository go first (then in arrival order): small repositories' reports
         are written early instead of waiting behind a large one, and the pool stays as full."""
         self.priority = max(self.priority, 1 + len(items))
-        return list(await asyncio.gather(*(self._analyse(i, c, t) for i, (c, t) in enumerate(items))))
+        tasks = [asyncio.ensure_future(self._analyse(i, c, t)) for i, (c, t) in enumerate(items)]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            # ``on_entry`` failed (the store is full) or the run was cancelled: stop this repository's
+            # other requests instead of leaving them running against a client about to close.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
     def result(
         self,
@@ -389,7 +400,9 @@ class RepoAnalysis(Highlights):
         grounded = ground(analysis, job.commit, job.triage, sent)
         self.dropped_areas += grounded.dropped_areas
         self.dropped_cves += grounded.dropped_cves
-        return grounded.analysis
+        floored, raised = apply_floor(grounded.analysis, job.commit, job.triage, self.language)  # facts bound it
+        self.floored += raised
+        return floored
 
     # --- warnings -----------------------------------------------------------------------------------
     def _warnings(self, entries: list[CommitEntry], highlights_reason: str | None) -> list[str]:
@@ -415,6 +428,8 @@ class RepoAnalysis(Highlights):
             out.append(message(lang, "warn.grounding_areas", count=self.dropped_areas))
         if self.dropped_cves:
             out.append(message(lang, "warn.grounding_cves", count=self.dropped_cves))
+        if self.floored:
+            out.append(message(lang, "warn.floor", count=self.floored))
         if self.off_language:
             out.append(message(lang, "warn.language", count=self.off_language))
         if self.redactions:

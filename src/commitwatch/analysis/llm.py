@@ -317,6 +317,8 @@ class LLMClient:
     def _reply(self, body: str, model: str, mode: Mode) -> Reply:
         """The reply's content and usage; any shape other than a chat completion is one failed request
         (``bad_response``), never an exception out of the client."""
+        if len(body) > MAX_REPLY_CHARS:
+            raise LLMFailure("bad_response", f"a reply of {len(body)} characters (more than {MAX_REPLY_CHARS})")
         try:
             data = json.loads(body)
             choice = data["choices"][0]
@@ -346,6 +348,8 @@ class LLMClient:
 
 
 _MAX_TOKEN_COUNT = 10**9
+# No answer we ask for is near this (max_tokens bounds an honest server); a larger body is not read.
+MAX_REPLY_CHARS = 4_000_000
 
 
 def _token_count(usage: Any, name: str) -> int | None:

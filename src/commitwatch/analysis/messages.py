@@ -37,6 +37,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
         ),
         "warn.grounding_areas": "Dropped {count} impact areas that named paths the commits did not touch.",
         "warn.grounding_cves": "Removed {count} CVE ids that appear nowhere in the commits.",
+        "warn.floor": (
+            "{count} LLM answers rated a commit below what its hard signals (advisory, breaking marker, removed "
+            "interface) allow; their importance was raised."
+        ),
+        "floor.raised": "[Importance raised to {level} by a hard signal ({why}); the model said {model}.]",
         "warn.language": "{count} LLM answers were not in English even after asking again; they are shown as given.",
         "warn.redacted": "Redacted {count} secrets ({kinds}) from {commits} commits before sending them to the LLM.",
         "warn.redacted_commits": (
@@ -71,6 +76,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "warn.token_limit": "已达到本次运行的 token 上限（{limit}），{count} 个提交改用规则分析。",
         "warn.grounding_areas": "已删除 {count} 个影响范围：它们指向的路径不在提交改动的文件中。",
         "warn.grounding_cves": "已删除 {count} 个在提交中并未出现的 CVE 编号。",
+        "warn.floor": (
+            "{count} 个 LLM 回答给出的重要程度低于硬性信号（安全公告、破坏性变更标记、移除的接口）所允许的下限，"
+            "已上调。"
+        ),
+        "floor.raised": "【硬性信号（{why}）将重要程度上调为 {level}；模型给出的是 {model}。】",
         "warn.language": "{count} 个 LLM 回答在重新要求后仍不是简体中文，按原样展示。",
         "warn.redacted": "发送给 LLM 之前，已从 {commits} 个提交中脱敏 {count} 处密钥（{kinds}）。",
         "warn.redacted_commits": (

@@ -143,12 +143,13 @@ def _describe(error: ValidationError, limit: int = 6) -> str:
 
 
 def parse_analysis(text: str | None) -> Analysis:
-    """A validated ``Analysis`` from a reply, or ``OutputError``."""
+    """A validated ``Analysis`` from a reply, within the caps (``cap_analysis``), or ``OutputError``."""
     data = normalise_analysis(extract_json(text))
     try:
-        return Analysis.model_validate(data)
+        analysis = Analysis.model_validate(data)
     except ValidationError as e:
         raise OutputError(_describe(e)) from e
+    return cap_analysis(analysis)  # before anything else reads it: model output is data, its size is ours
 
 
 def parse_highlights(text: str | None) -> Highlights:
@@ -164,9 +165,64 @@ def parse_highlights(text: str | None) -> Highlights:
                 for item in items
             ]
     try:
-        return Highlights.model_validate(data)
+        highlights = Highlights.model_validate(data)
     except ValidationError as e:
         raise OutputError(_describe(e)) from e
+    items = [item.model_copy(update={"text": _cut(item.text, MAX_HIGHLIGHT_CHARS)})
+             for item in highlights.highlights[:MAX_HIGHLIGHT_ITEMS]]
+    return Highlights(highlights=items)
 
 
-__all__ = ["OutputError", "extract_json", "parse_analysis", "parse_highlights"]
+# --- caps: model output is data, and its size is ours to bound -----------------------------------------
+
+# Characters per field and items per list; an analysis that is still larger than MAX_ANALYSIS_CHARS
+# loses list items from the end (insights first, then recommendations, impact, risks, summary).
+FIELD_CAPS = {"importance_reason": 600, "conclusion": 600, "summary": 400, "area": 300, "detail": 800,
+              "title": 200, "text": 800, "audience": 120, "insight": 500}
+LIST_CAPS = {"summary": 6, "impact": 8, "risks": 6, "recommendations": 6, "insight": 5}
+MAX_ANALYSIS_CHARS = 12_000
+MAX_HIGHLIGHT_CHARS = 500
+MAX_HIGHLIGHT_ITEMS = 10
+_TRIM_ORDER = ("insights", "recommendations", "impact", "risks", "summary")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def _size(data: dict[str, Any]) -> int:
+    return len(json.dumps(data, ensure_ascii=False))
+
+
+def cap_analysis(analysis: Analysis) -> Analysis:
+    """``analysis`` within FIELD_CAPS, LIST_CAPS and MAX_ANALYSIS_CHARS (docs/security.md)."""
+    data = analysis.model_dump()
+    for name in ("importance_reason", "conclusion"):
+        data[name] = _cut(data[name], FIELD_CAPS[name])
+    data["summary"] = [_cut(s, FIELD_CAPS["summary"]) for s in data["summary"][: LIST_CAPS["summary"]]]
+    data["impact"] = [{"area": _cut(i["area"], FIELD_CAPS["area"]), "detail": _cut(i["detail"], FIELD_CAPS["detail"])}
+                      for i in data["impact"][: LIST_CAPS["impact"]]]
+    data["risks"] = [{**r, "title": _cut(r["title"], FIELD_CAPS["title"]),
+                      "detail": _cut(r["detail"], FIELD_CAPS["detail"])}
+                     for r in data["risks"][: LIST_CAPS["risks"]]]
+    data["recommendations"] = [{"audience": _cut(r["audience"], FIELD_CAPS["audience"]),
+                                "text": _cut(r["text"], FIELD_CAPS["text"])}
+                               for r in data["recommendations"][: LIST_CAPS["recommendations"]]]
+    data["insights"] = {k: [_cut(s, FIELD_CAPS["insight"]) for s in v[: LIST_CAPS["insight"]]]
+                        for k, v in data["insights"].items()}
+    while _size(data) > MAX_ANALYSIS_CHARS:
+        for name in _TRIM_ORDER:
+            if name == "insights":
+                longest = max(data["insights"], key=lambda k: len(data["insights"][k]))
+                if data["insights"][longest]:
+                    data["insights"][longest].pop()
+                    break
+            elif len(data[name]) > (1 if name == "summary" else 0):
+                data[name].pop()
+                break
+        else:
+            break
+    return Analysis.model_validate(data)
+
+
+__all__ = ["OutputError", "cap_analysis", "extract_json", "parse_analysis", "parse_highlights"]

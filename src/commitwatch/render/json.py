@@ -98,6 +98,7 @@ def _commit(entry: CommitEntry, report: ReportData, tz: ZoneInfo, tr: Translator
         "fallback_reason": entry.fallback_reason,
         "files": files,
         "analysis": entry.analysis.model_dump(mode="json") if entry.analysis is not None else None,
+        "rules_importance": entry.triage.importance.value,
         "body": commit.body,
         "parents": list(commit.parents),
         "authored_at": _iso(commit.authored_at, tz),

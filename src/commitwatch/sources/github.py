@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import GitHubSettings
 from ..errors import GitHubError, RateLimited
 from ..models import PullRequest
+from ..redact import redact_pull
 
 if TYPE_CHECKING:
     from ..storage.github import GitHubCache
@@ -393,6 +394,7 @@ def pull_requests(
 def _keep(
     context: PullContext, cache: GitHubCache | None, github: str, found: Mapping[str, PullRequest | None]
 ) -> None:
+    found = {sha: redact_pull(pr) for sha, pr in found.items()}  # untrusted text: redacted once, when read
     context.pulls.update(found)
     if cache is not None and found:
         cache.save_pulls(github, found)

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from .analyses import CLAIM_TTL_S, AnalysisKey, StoredAnalysis
 from .codec import report_from_data, report_to_data
-from .core import DB_ENV, StoreError, db_path, default_db_path, repo_key
+from .core import DB_ENV, StoreError, StoreWriteError, db_path, default_db_path, repo_key
 from .deliveries import DeliveryRow
 from .runs import ReportRow, RunRow, RunStatus, report_key
 from .store import Store
@@ -58,6 +58,7 @@ __all__ = [
     "RunStatus",
     "Store",
     "StoreError",
+    "StoreWriteError",
     "StoredAnalysis",
     "db_path",
     "default_db_path",

@@ -17,6 +17,7 @@ and report snapshots), ``deliveries`` (deliveries and caches); ``store.Store`` j
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -46,6 +47,12 @@ class StoreError(CommitwatchError):
     """The database cannot be used: not SQLite, damaged, newer than this code, locked or unreadable."""
 
     exit_code = ExitCode.USAGE
+
+
+class StoreWriteError(StoreError):
+    """The database could not be written: the disk is full or failing (exit 5, an output error)."""
+
+    exit_code = ExitCode.OUTPUT
 
 
 def default_db_path() -> Path:
@@ -178,8 +185,11 @@ def _describe(path: Path, error: sqlite3.Error) -> StoreError:
             f"cannot open the database {path} ({text})",
             hint="Check that the directory exists and is writable, or pass --db with another file.",
         )
-    if name.startswith("SQLITE_FULL") or "disk is full" in text:
-        return StoreError(f"no space left for the database {path} ({text})", hint="Free some disk space.")
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk is full" in text or "disk I/O error" in text:
+        return StoreWriteError(
+            f"cannot write the database {path}: no space left or an I/O error ({text})",
+            hint="Free some disk space (or check the disk) and rerun: every analysis finished before is kept.",
+        )
     return StoreError(f"database error in {path}: {text}", hint=DB_HINT)
 
 
@@ -299,6 +309,13 @@ class StoreCore:
                 conn.execute("COMMIT")
             except sqlite3.Error as e:
                 raise _describe(self.path, e) from e
+
+    def reclaim(self) -> None:
+        """Best effort after a write failed for lack of space: fold the write-ahead log into the database
+        and truncate it, which frees the log's space (so a small write such as marking the run failed can
+        still succeed)."""
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def schema_version(self) -> int:
         """The number of the last applied migration."""

@@ -200,10 +200,18 @@ def _cut_hunk(hunk_lines: list[str], changed: int) -> _Hunk:
     return _Hunk(kept, changed - plus - minus)
 
 
+_PATH_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
+
+
+def _path_text(path: str) -> str:
+    """A file name on one line: a newline or other control character in it is shown as ``\\x0a``."""
+    return path.translate(_PATH_CONTROLS)
+
+
 def _status_text(f: FileChange) -> str:
     if f.old_path and f.status[:1] in ("R", "C"):
-        return f"{f.status[:1]} {f.old_path} -> {f.path}"
-    return f"{f.status[:1]} {f.path}"
+        return f"{f.status[:1]} {_path_text(f.old_path)} -> {_path_text(f.path)}"
+    return f"{f.status[:1]} {_path_text(f.path)}"
 
 
 def _file_line(f: FileChange, category: FileCategory) -> str:
@@ -235,7 +243,7 @@ def file_list(files: Sequence[FileChange], categories: Sequence[FileCategory], m
                 members = groups[directory]
                 adds = sum(files[i].additions for i in members)
                 dels = sum(files[i].deletions for i in members)
-                lines.append(f"{directory} ({len(members)} more files, +{adds}/-{dels}) [collapsed]")
+                lines.append(f"{_path_text(directory)} ({len(members)} more files, +{adds}/-{dels}) [collapsed]")
             if sum(raw_estimate(line) + 0.4 for line in lines) <= max_raw:
                 return lines
     # Thousands of top-level directories: list what fits and count the rest.
@@ -306,7 +314,9 @@ def pack_commit(
     total_lines = sum(f.changed_lines for f in commit.files if not f.binary)
     adds, dels = commit.additions, commit.deletions
     listing = file_list(commit.files, categories, max(budget * 0.25, 150))
-    sections.append(f"## Files ({len(commit.files)} changed, +{adds}/-{dels})\n" + clean("\n".join(listing)))
+    files_header = f"## Files ({len(commit.files)} changed, +{adds}/-{dels})\n"
+    files_at = len(sections)
+    sections.append(files_header + clean("\n".join(listing)))
 
     used = sum(raw_estimate(s) for s in sections) + 40
     patch_budget = budget - used
@@ -351,8 +361,15 @@ def pack_commit(
         sections.append("## Patches\n(not collected)")
 
     text = "\n\n".join(sections)
-    if raw_estimate(text) > budget:  # a last guard; the caps above should make this unreachable
-        text = cut(text, budget)
+    if raw_estimate(text) > budget:
+        # Over budget (a huge subject or author, a tiny budget): the file list is never what goes. Without
+        # the patches, with the list itself in its shortest counted form if need be, and the message cut.
+        sent, shown_lines = set(), 0
+        tail = sections[files_at]
+        if raw_estimate(tail) > budget * 0.6:
+            tail = files_header + clean("\n".join(file_list(commit.files, categories, budget * 0.5)))
+        front = cut("\n\n".join(sections[:files_at]), budget - raw_estimate(tail) - 4)
+        text = front + "\n\n" + tail
     left_out = tuple(
         f.path for i, f in enumerate(commit.files) if i not in sent and (f.changed_lines > 0 or f.binary)
     )

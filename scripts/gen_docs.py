@@ -26,7 +26,8 @@ Generated from `--help` by `scripts/gen_docs.py`; a test fails when this file is
 Exit codes: `0` ok; `1` internal error; `2` usage or config error; `3` source error (git, network);
 `4` report written but degraded (an LLM analysis fell back to rules, or the repository lacks objects of a
 commit: the commit is listed with what git could read and a note), unless `--allow-degraded`;
-`5` output error: a report file or the store could not be written (disk full, not writable; every
+`5` a notification or publish failed after its retries (recorded; the next run retries it);
+`6` output error: a report file or the store could not be written (disk full, not writable; every
 finished analysis is kept, the run is recorded as failed with the reason).
 Errors print one line `commitwatch: error: <message>` and a `hint:` line on stderr; progress goes to
 stderr too (`--quiet` silences it); reports go to files.

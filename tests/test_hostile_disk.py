@@ -1,5 +1,5 @@
 """A full disk or a failing store mid-run keeps every finished analysis, marks the run failed with the
-reason and says so clearly (exit 5, an output error); a full output directory is the same output error.
+reason and says so clearly (exit 6, an output error); a full output directory is the same output error.
 
 The disk fills for real: the CLI runs in a child process whose RLIMIT_FSIZE caps how large any file may
 grow (SIGXFSZ ignored, so writes fail with EFBIG as on a full disk). No root, no mounts."""
@@ -74,7 +74,7 @@ def test_the_store_filling_mid_run_keeps_finished_analyses_and_marks_the_run_fai
         assert first.returncode == 0, first.stderr
         limit = db.stat().st_size + 120_000  # room for a few analyses in the write-ahead log, not for 30
         full = _cli(report, env, limit=limit)
-        assert full.returncode == 5, full.stderr
+        assert full.returncode == 6, full.stderr
         assert "internal error" not in full.stderr and "Traceback" not in full.stderr
         assert "full" in full.stderr.lower() or "space" in full.stderr.lower()
         kept = {row[0] for row in _query(db, "SELECT sha FROM analyses WHERE analyzer = 'llm'")}
@@ -102,7 +102,7 @@ def test_a_full_output_directory_is_an_output_error_and_loses_nothing(repo, tmp_
         limit = 40_000  # the store's log has room for the run's few small writes; the HTML page does not fit
         assert len(done.stdout + done.stderr) >= 0
         full = _cli(report, env, limit=limit)  # every analysis from the store; writing the report fails
-        assert full.returncode == 5, full.stderr
+        assert full.returncode == 6, full.stderr
         assert "internal error" not in full.stderr and "Traceback" not in full.stderr
         assert "cannot write" in full.stderr
         assert len(server.requests) == COMMITS + 1  # nothing was asked again

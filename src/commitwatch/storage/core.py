@@ -50,7 +50,7 @@ class StoreError(CommitwatchError):
 
 
 class StoreWriteError(StoreError):
-    """The database could not be written: the disk is full or failing (exit 5, an output error)."""
+    """The database could not be written: the disk is full or failing (exit 6, an output error)."""
 
     exit_code = ExitCode.OUTPUT
 

@@ -5,6 +5,8 @@ The Markdown keeps its structure, the HTML runs nothing from data, the JSON vali
 from __future__ import annotations
 
 import json
+import unicodedata
+from datetime import date
 from urllib.parse import unquote
 
 import pytest
@@ -58,7 +60,12 @@ def outputs(tmp_path_factory) -> dict[str, object]:
                          "--db", str(tmp / "s.db"), "--allow-degraded",
                          env={"COMMITWATCH_LLM_API_KEY": "sk-t-0123456789"})
     files = {p.suffix: p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()}
+    from commitwatch.storage import Store
+
+    with Store.open(tmp / "s.db") as store:
+        stored = store.load_report(str(repo.path), language="en", day=date(2026, 2, 7))
     return {"md": files[".md"], "html": files[".html"], "json": files[".json"], "stderr": result.stderr,
+            "stored": stored,
             "store": store_text(tmp / "s.db"), "sizes": {p.suffix: p.stat().st_size for p in out.rglob("*.*")}}
 
 
@@ -127,3 +134,23 @@ def test_invisible_model_text_is_shown(outputs):
 def test_no_secret_anywhere(outputs):
     for name in ("md", "html", "json", "store", "stderr"):
         assert surviving(str(outputs[name])) == [], name
+
+
+def test_the_notification_digest_keeps_its_structure_and_carries_nothing_hidden(outputs):
+    from commitwatch.deliver.message import DigestOptions, build_digest
+    from commitwatch.models import Importance
+
+    report = outputs["stored"]
+    assert report is not None and len(report.entries) == hostile_commit_count()
+    digest = build_digest([report], DigestOptions(language="en", max_items=50, importance=tuple(Importance)))
+    structure = [line.kind for line in digest.lines if line.kind in ("title", "heading")]
+    for flavour in ("markdown", "slack", "text"):
+        text = digest.render(flavour)
+        assert surviving(text) == [], flavour
+        assert not [ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\u200d"], flavour
+        assert "\U000e0041" not in text and "\u202e" not in text
+    md = digest.render("markdown")
+    tokens = markdown_parser().parse(md)
+    assert not [t for t in tokens if t.type == "html_block"]
+    assert not [c for c in inline_children(md) if c.type in ("html_inline", "image")]
+    assert len(headings(md)) <= len(structure)  # no heading from data

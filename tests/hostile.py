@@ -132,6 +132,20 @@ def build_hostile_repo(path: Path) -> GitRepo:
     return repo
 
 
+def llm_config(tmp: Path, base_url: str, *, formats: str = '"md", "html", "json"', top: str = "",
+               **llm: object) -> Path:
+    """A config file for a run against ``base_url`` with output and cache under ``tmp``; ``llm`` adds
+    ``[llm]`` keys (``max_retries=1``), ``top`` adds top-level lines (``'language = "en"'``)."""
+    keys = {"retry_backoff": 0.01, **llm}
+    lines = [f'output_dir = "{tmp / "out"}"', f'cache_dir = "{tmp / "cache"}"', f"formats = [{formats}]"]
+    lines += [top] if top else []
+    lines += ["[llm]", f'base_url = "{base_url}"', 'model = "fake-model"']
+    lines += [f"{key} = {value}" for key, value in keys.items()]
+    config = tmp / "cw.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
 def store_text(db: Path) -> str:
     """Everything in a SQLite store as text (compressed snapshots decompressed), for leak checks."""
     import sqlite3

@@ -19,6 +19,7 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gitrepo import GitRepo
+from tests.hostile import llm_config
 
 pytestmark = pytest.mark.skipif(not hasattr(resource, "RLIMIT_FSIZE"), reason="needs RLIMIT_FSIZE")
 COMMITS = 30
@@ -46,12 +47,7 @@ def _cli(args: list[str], env: dict[str, str], limit: int | None = None) -> subp
 
 
 def _setup(tmp_path: Path, server: FakeOpenAI) -> tuple[list[str], dict[str, str]]:
-    config = tmp_path / "cw.toml"
-    config.write_text(
-        f'output_dir = "{tmp_path / "out"}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "html", "json"]\n'
-        f'[llm]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\nconcurrency = 2\nretry_backoff = 0.01\n',
-        encoding="utf-8",
-    )
+    config = llm_config(tmp_path, server.base_url, concurrency=2)
     env = {**os.environ, "COMMITWATCH_LLM_API_KEY": "sk-test-0123456789", "COMMITWATCH_DB": str(tmp_path / "s.db")}
     return ["--config", str(config)], env
 

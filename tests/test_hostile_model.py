@@ -14,6 +14,7 @@ import pytest
 from tests.cli import run_cli
 from tests.fakes.openai_server import FakeOpenAI, Recorded, Reply, default_answer
 from tests.gitrepo import GitRepo
+from tests.hostile import llm_config
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +52,8 @@ def _run(tmp_path: Path, repo: Path, responder: Callable[[Recorded], Reply], *, 
     out = tmp_path / "out"
     with FakeOpenAI() as server:
         server.responder = responder
-        config = tmp_path / "cw.toml"
-        config.write_text(
-            f'output_dir = "{out}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "json"]\n'
-            f'language = "{lang}"\n'
-            f'[llm]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\nretry_backoff = 0.01\n'
-            "max_retries = 1\n",
-            encoding="utf-8",
-        )
+        config = llm_config(tmp_path, server.base_url, formats='"md", "json"', top=f'language = "{lang}"',
+                            max_retries=1)
         result = None
         for code in expect:
             try:

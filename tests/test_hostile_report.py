@@ -16,7 +16,7 @@ from commitwatch.render.anchors import Slugger
 from commitwatch.render.html import assets
 from tests.cli import run_cli
 from tests.fakes.openai_server import FakeOpenAI, Recorded, Reply, default_answer
-from tests.hostile import build_hostile_repo, hostile_commit_count, store_text, surviving
+from tests.hostile import build_hostile_repo, hostile_commit_count, llm_config, store_text, surviving
 from tests.htmlcheck import HOSTILE, parse
 from tests.reportdata import headings, inline_children, markdown_parser
 
@@ -48,14 +48,7 @@ def outputs(tmp_path_factory) -> dict[str, object]:
     out = tmp / "out"
     with FakeOpenAI() as server:
         server.responder = hostile_model
-        config = tmp / "cw.toml"
-        config.write_text(
-            f'output_dir = "{out}"\ncache_dir = "{tmp / "cache"}"\nformats = ["md", "html", "json"]\n'
-            'language = "en"\n'
-            f'[llm]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\nretry_backoff = 0.01\n'
-            "max_retries = 1\n",
-            encoding="utf-8",
-        )
+        config = llm_config(tmp, server.base_url, top='language = "en"', max_retries=1)
         result = run_cli("report", "--config", str(config), "--repo", str(repo.path), "--date", "2026-02-07",
                          "--db", str(tmp / "s.db"), "--allow-degraded",
                          env={"COMMITWATCH_LLM_API_KEY": "sk-t-0123456789"})

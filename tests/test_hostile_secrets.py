@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from commitwatch.redact import redact, redact_commit, redact_path, safe_url
 from tests.cli import run_cli
 from tests.fakes.openai_server import FakeOpenAI
-from tests.hostile import NOT_SECRETS, SECRETS, build_hostile_repo, secret_blob, store_text, surviving
+from tests.hostile import NOT_SECRETS, SECRETS, build_hostile_repo, llm_config, secret_blob, store_text, surviving
 
 
 @pytest.mark.parametrize("name", sorted(SECRETS))
@@ -134,12 +134,7 @@ def _commit_text(commit) -> str:
 def test_no_planted_secret_in_any_request_report_or_store(hostile_repo, tmp_path, monkeypatch):
     out, db = tmp_path / "out", tmp_path / "store.db"
     with FakeOpenAI() as server:
-        config = tmp_path / "cw.toml"
-        config.write_text(
-            f'output_dir = "{out}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "html", "json"]\n'
-            f'[llm]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\nretry_backoff = 0.05\n',
-            encoding="utf-8",
-        )
+        config = llm_config(tmp_path, server.base_url)
         monkeypatch.setenv("COMMITWATCH_LLM_API_KEY", "sk-test-key-0123456789")
         result = run_cli("report", "--config", str(config), "--repo", str(hostile_repo), "--date", "2026-02-07",
                          "--db", str(db), "--allow-degraded")
@@ -169,13 +164,7 @@ def test_credentials_in_the_llm_base_url_never_reach_warnings_stderr_or_store(ho
         server.responder = lambda request: Reply.error(500, f"upstream failed for key {api_key}")
         port = server.base_url.split(":")[2].split("/")[0] if reachable else "9"
         base_url = f"http://alice:{password}@127.0.0.1:{port}/v1"
-        config = tmp_path / "cw.toml"
-        config.write_text(
-            f'output_dir = "{out}"\ncache_dir = "{tmp_path / "cache"}"\nformats = ["md", "html", "json"]\n'
-            f'[llm]\nbase_url = "{base_url}"\nmodel = "fake-model"\nretry_backoff = 0.01\nmax_retries = 1\n'
-            "timeout = 5\n",
-            encoding="utf-8",
-        )
+        config = llm_config(tmp_path, base_url, max_retries=1, timeout=5)
         result = run_cli("report", "--config", str(config), "--repo", str(hostile_repo), "--date", "2026-02-07",
                          "--db", str(db), expect=4, env={"COMMITWATCH_LLM_API_KEY": api_key})
         if reachable:

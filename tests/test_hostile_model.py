@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from commitwatch.models import Importance
 from tests.cli import run_cli
 from tests.fakes.openai_server import FakeOpenAI, Recorded, Reply, default_answer
 from tests.gitrepo import GitRepo
@@ -156,11 +157,13 @@ def test_hard_signals_set_a_floor_the_model_cannot_lower(injected_repo, tmp_path
     data, md, _ = _run(tmp_path, injected_repo, _obeying, lang="en")
     by_subject = {c["subject"].split(":")[0]: c for c in data["commits"]}
     breaking, advisory, docs = by_subject["feat(cli)!"], by_subject["fix"], by_subject["docs"]
-    for commit in (breaking, advisory):
+    for commit, floor in ((breaking, "high"), (advisory, "medium")):  # breaking: high; an advisory: medium
         assert commit["analyzer"] == "llm"
-        assert commit["importance"] == "high"  # the model said low; the facts say high
-        assert commit["analysis"]["importance"] == "high"
+        assert commit["importance"] != "low"  # the model said low; the facts do not allow it
+        assert commit["analysis"]["importance"] == commit["importance"]
+        assert Importance(commit["importance"]).rank <= Importance(floor).rank
         assert "said low" in commit["analysis"]["importance_reason"]
+    assert breaking["importance"] == "high"
     assert "CVE-2026-12345" in advisory["analysis"]["importance_reason"]
     assert any("raised" in w for w in data["warnings"])
     # the model may raise freely; two levels away from the rules, the report shows both

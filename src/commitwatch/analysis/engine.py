@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..models import Analysis, Commit, CommitEntry, RepoRef, Triage, Usage, apply_floor
+from ..models import Analysis, Commit, CommitEntry, RepoRef, Triage, Usage
 from .budget import (
     MESSAGE_OVERHEAD,
     PackedCommit,
@@ -26,7 +26,7 @@ from .budget import (
     pack_commit,
     raw_estimate,
 )
-from .floor import apply_floor
+from .floor import apply_hard_floor
 from .grounding import ground
 from .highlights import Highlights
 from .language import in_language, prose
@@ -205,7 +205,7 @@ class RepoAnalysis(Highlights):
             commit=commit,
             triage=triage,
             change_type=analysis.change_type,
-            importance=apply_floor(analysis.importance, triage),  # hard signals set a floor the model cannot lower
+            importance=analysis.importance,  # already raised to the hard signals' floor (apply_hard_floor)
             analyzer="llm",
             analysis=analysis,
             coverage=job.packed.coverage,
@@ -400,7 +400,7 @@ class RepoAnalysis(Highlights):
         grounded = ground(analysis, job.commit, job.triage, sent)
         self.dropped_areas += grounded.dropped_areas
         self.dropped_cves += grounded.dropped_cves
-        floored, raised = apply_floor(grounded.analysis, job.commit, job.triage, self.language)  # facts bound it
+        floored, raised = apply_hard_floor(grounded.analysis, job.triage, self.language)  # facts bound the model
         self.floored += raised
         return floored
 

@@ -396,7 +396,7 @@ def test_signals_are_facts_inside_the_data_block_and_the_model_cannot_lower_the_
     with FakeOpenAI() as server:
         server.responder = lambda r: None if r.is_highlights else Reply.json(dict(default_answer(r), importance="low"))
         settings = LLMSettings(base_url=server.base_url, model="fake-model", retry_backoff=0.01, timeout=5.0)
-        plain = replace(result, floor=None, floor_reason=None)
+        plain = replace(result, floor=None, floor_reason=None, breaking=False)  # a breaking marker is a floor too
         outcome = analyze_commits([(commit, plain)], REPO, "en", settings, environ={"COMMITWATCH_LLM_API_KEY": "k"})
     assert outcome.entries[0].importance is Importance.LOW
 

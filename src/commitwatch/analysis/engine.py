@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..models import Analysis, Commit, CommitEntry, RepoRef, Triage, Usage
+from ..models import Analysis, Commit, CommitEntry, Importance, RepoRef, Triage, Usage
 from .budget import (
     MESSAGE_OVERHEAD,
     PackedCommit,
@@ -74,6 +74,7 @@ class _Job:
     redactions_counted: bool = False
     usage: Usage = field(default_factory=Usage)
     user: tuple[str, str] | None = None  # (packed text, the user message rendered around it)
+    importance: Importance | None = None  # the entry's: the model's, raised to the hard signals' floor
 
 
 class RepoAnalysis(Highlights):
@@ -205,7 +206,7 @@ class RepoAnalysis(Highlights):
             commit=commit,
             triage=triage,
             change_type=analysis.change_type,
-            importance=analysis.importance,  # already raised to the hard signals' floor (apply_hard_floor)
+            importance=job.importance or analysis.importance,  # raised to the hard signals' floor (apply_hard_floor)
             analyzer="llm",
             analysis=analysis,
             coverage=job.packed.coverage,
@@ -400,9 +401,9 @@ class RepoAnalysis(Highlights):
         grounded = ground(analysis, job.commit, job.triage, sent)
         self.dropped_areas += grounded.dropped_areas
         self.dropped_cves += grounded.dropped_cves
-        floored, raised = apply_hard_floor(grounded.analysis, job.triage, self.language)  # facts bound the model
+        noted, job.importance, raised = apply_hard_floor(grounded.analysis, job.triage, self.language)
         self.floored += raised
-        return floored
+        return noted
 
     # --- warnings -----------------------------------------------------------------------------------
     def _warnings(self, entries: list[CommitEntry], highlights_reason: str | None) -> list[str]:

@@ -36,12 +36,13 @@ def hard_floor(triage: Triage, language: str) -> Floor | None:
     return min(floors, key=lambda f: f.level.rank) if floors else None
 
 
-def apply_hard_floor(analysis: Analysis, triage: Triage, language: str) -> tuple[Analysis, bool]:
-    """``analysis`` with its importance raised to the floor (and its reason saying so); True if raised."""
+def apply_hard_floor(analysis: Analysis, triage: Triage, language: str) -> tuple[Analysis, Importance, bool]:
+    """The entry's importance: the model's, raised to the floor. The analysis keeps what the model said,
+    with a note in its reason when the floor raised it; True if raised."""
     floor = hard_floor(triage, language)
     if floor is None or analysis.importance.rank <= floor.level.rank:
-        return analysis, False
+        return analysis, analysis.importance, False
     note = message(language, "floor.raised", level=floor.level.value, model=analysis.importance.value,
                    why=floor.why)
     reason = f"{analysis.importance_reason} {note}".strip()
-    return analysis.model_copy(update={"importance": floor.level, "importance_reason": reason}), True
+    return analysis.model_copy(update={"importance_reason": reason}), floor.level, True

@@ -163,6 +163,25 @@ def test_secrets_are_redacted_in_everything_packed():
     assert packed.redactions["github-token"] == 3
 
 
+@pytest.mark.parametrize("budget", [600, 5_000])
+def test_a_commit_redacted_by_the_run_packs_to_the_same_text_without_redacting_again(budget):
+    """The pipeline's redaction stage redacts whole commits; packing then skips its per-hunk pass
+    (``redacted=True``) and sends exactly what the per-hunk pass would have sent."""
+    from commitwatch.redact import redact_commit
+
+    token = "ghp_" + "A1b2C3d4E5" * 4
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n" + "QUJD" * 20 + "\n-----END RSA PRIVATE KEY-----"
+    files = [file_change("src/settings.py", lines=[f'GITHUB_TOKEN = "{token}"', 'password = "hunter22"']),
+             file_change("keys/id_rsa.txt", lines=key.split("\n")),
+             file_change("src/plain.py", lines=["x = 1"] * 40)]
+    commit, found = redact_commit(make_commit(8, f"chore: rotate {token}", files, body=f"old key {token}"))
+    assert found
+    again = pack_commit(commit, make_triage(commit), budget)
+    skipped = pack_commit(commit, make_triage(commit), budget, redacted=True)
+    assert skipped.text == again.text and not skipped.redactions
+    assert token not in skipped.text and "hunter22" not in skipped.text and "MIIEabc" not in skipped.text
+
+
 def test_merge_commit_without_patches_is_summarised_by_stats():
     files = [FileChange("src/a.py", "M", 10, 2), FileChange("src/b.py", "M", 1, 1)]
     commit = make_commit(9, "Merge branch 'release'", files, parents=2)

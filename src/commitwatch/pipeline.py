@@ -79,6 +79,9 @@ class _Run:
     llm: LLMSettings | None
     pool: AnalysisPool | None
     collect_slots: asyncio.Semaphore
+    # redact, enrich and triage are CPU-bound (the interpreter lock): run side by side, ten repositories
+    # would all finish together, late; one at a time, the first one's requests leave while the rest wait
+    cpu_lane: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     gate: ImportGate = field(default_factory=ImportGate)
     client_code: asyncio.Task[None] | None = None  # importing the LLM stack, once a request is due
     pull_lookup: PullLookup | None = None  # GitHub pull requests (``enrich``)
@@ -171,10 +174,14 @@ async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
             collected = await asyncio.to_thread(collect, run_, config)
         name = collected.ref.name
         run_.progress.collected(name, len(collected.commits), collected.branch)
-        collected = await asyncio.to_thread(redact, run_, collected)
-        async with run_.gate.shared():  # a stage that may import (see ``gate``)
-            collected = await asyncio.to_thread(enrich, run_, collected)
-        triaged = await asyncio.to_thread(triage_commits, collected)
+        async with run_.cpu_lane:  # one repository at a time: the first collected is analysed first
+            collected = await asyncio.to_thread(redact, run_, collected)
+            if collected.ref.github:  # asks GitHub: a stage that may import (see ``gate``)
+                async with run_.gate.shared():
+                    collected = await asyncio.to_thread(enrich, run_, collected)
+            else:  # nothing to ask, nothing to import: no wait for the LLM stack's import
+                collected = await asyncio.to_thread(enrich, run_, collected)
+            triaged = await asyncio.to_thread(triage_commits, collected)
         analysed = await analyse(run_, triaged)
         async with run_.gate.shared():
             result = await asyncio.to_thread(write, run_, analysed)
@@ -287,7 +294,7 @@ async def analyse(run_: _Run, triaged: Triaged) -> Analysed:
         finished += 1
         run_.progress.analysed(name, finished, len(items))
 
-    job = run_.pool.repo(c.ref, language, pulls=c.pulls, on_entry=save)
+    job = run_.pool.repo(c.ref, language, pulls=c.pulls, on_entry=save, redacted=True)  # by ``redact``
     if plan.mine:
         await run_.client_ready()
     new = await job.analyse(plan.mine)

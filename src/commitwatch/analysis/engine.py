@@ -88,8 +88,10 @@ class RepoAnalysis(Highlights):
         *,
         pulls: Mapping[str, PullText] | None = None,
         on_entry: Callable[[CommitEntry], None] | None = None,
+        redacted: bool = False,
     ) -> None:
         self.pool = pool
+        self.redacted = redacted  # the commits and pull texts were redacted whole (``pack_commit``)
         self.settings = pool.settings
         self.estimator = pool.estimator
         self.ceiling = pool.ceiling
@@ -250,7 +252,8 @@ class RepoAnalysis(Highlights):
         return budget - fixed
 
     def _pack(self, job: _Job, mode: Mode, extra_raw: float = 0.0) -> PackedCommit:
-        return pack_commit(job.commit, job.triage, self._data_budget(job, mode, extra_raw), job.pull)
+        return pack_commit(job.commit, job.triage, self._data_budget(job, mode, extra_raw), job.pull,
+                           redacted=self.redacted)
 
     def _repack(self, job: _Job, mode: Mode, packed: PackedCommit | None = None) -> None:
         job.packed = packed or self._pack(job, mode)

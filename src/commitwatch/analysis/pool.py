@@ -121,10 +121,12 @@ class AnalysisPool:
         *,
         pulls: Mapping[str, PullText] | None = None,
         on_entry: Callable[[CommitEntry], None] | None = None,
+        redacted: bool = False,
     ) -> RepoAnalysis:
+        """``redacted``: the commits and ``pulls`` went through the run's redaction stage already."""
         from .engine import RepoAnalysis
 
-        return RepoAnalysis(self, repo, language, pulls=pulls, on_entry=on_entry)
+        return RepoAnalysis(self, repo, language, pulls=pulls, on_entry=on_entry, redacted=redacted)
 
     def count(self, model: str, prompt_tokens: int, completion_tokens: int) -> None:
         """Add one reply to the run's totals (and tell the listener)."""

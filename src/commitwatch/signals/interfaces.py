@@ -200,11 +200,13 @@ def _symbol_decls(hunk: Hunk, sign: str, path: str) -> Iterator[_Decl]:
     if path.endswith(".py"):
         if _python_private(path):
             return
+        touched = {m.group("name") for line in lines if (m := _PY_TOP_RE.match(line))}
+        if not touched:  # no top-level declaration changed on this side: nothing to parse for
+            return
         names = _python_names("\n".join(hunk.side(sign)))
         if names is None:  # a hunk cut in the middle of a block: read its top-level lines
-            names = {m.group("name") for line in lines if (m := _PY_TOP_RE.match(line))}
+            names = touched
         else:  # what the hunk declares on this side, only where that side changed the declaration
-            touched = {m.group("name") for line in lines if (m := _PY_TOP_RE.match(line))}
             names &= touched
         for name in sorted(n for n in names if not n.startswith("_")):
             yield _Decl("symbol", name, None, path)

@@ -561,7 +561,7 @@ class PullLookup:
         if not shas or not self.settings.pull_requests:
             return Enrichment({}, None)
         with self._lock:
-            if self._client is None and self.token is not None:
+            if self._client is None and self.token is not None and github:  # no identity: nothing to ask
                 self._client = GitHubClient(self.settings, self.token, cache=self._cache())
             context = pull_requests(self._client, github, shas, branch=branch, cache=self._cache())
         note = None

@@ -314,8 +314,7 @@ class _View:
         reason = entry.analysis.importance_reason if entry.analysis else ""
         if normalize(reason):
             importance += self.tr.label("punct.open_paren") + escape_prose(reason) + self.tr.label("punct.close_paren")
-        rules = entry.triage.importance
-        if entry.analyzer == "llm" and abs(entry.importance.rank - rules.rank) == 2:  # far apart: show both
+        if (rules := offline.rules_level_apart(entry)) is not None:  # far apart: show both (render/offline.py)
             level = f"{MARKERS[rules]} {self.tr.label(f'importance.{rules.value}')}"
             importance += SEP + self.md("commit.rules_importance", level=level)
         return SEP.join(

@@ -12,7 +12,7 @@ from commitwatch.render import render_markdown
 from commitwatch.render.html import render_html
 from tests.htmlcheck import HOSTILE, parse
 from tests.reportdata import llm_report, translator
-from tests.test_signals_render import DOC, FLAG_GONE, LOCK, commit, report
+from tests.test_signals_render import FLAG_GONE, commit, flag_and_typo, report
 
 
 def html(data) -> str:  # type: ignore[no-untyped-def]
@@ -26,12 +26,7 @@ def article(text: str, sha: str) -> str:
 
 
 def test_medium_and_high_show_the_offline_analysis_low_is_one_line_card() -> None:
-    body = (
-        "<!-- Describe your change -->\n## Overview\n\nThe frontend no longer takes --router-temperature; "
-        "set it in the router config.\n\n## Checklist\n- [x] Tests\n\nSigned-off-by: Ada <ada@example.com>\n"
-    )
-    high = commit("a", "refactor: tidy the frontend arguments (#7001)", (FLAG_GONE, LOCK), body)
-    low = commit("b", "docs: fix a typo in the router guide (#7002)", (DOC,), minute=5)
+    high, low = flag_and_typo()
     text = html(report(high, low))
     card = article(text, high.sha)
     assert (

@@ -52,13 +52,19 @@ LOCK = FileChange(
 DOC = FileChange("docs/router/guide.md", "M", 4, 1)
 
 
-def test_medium_and_high_show_the_offline_analysis_low_is_one_line() -> None:
+def flag_and_typo() -> tuple[Commit, Commit]:
+    """A high commit (a removed flag, a lockfile bump, a templated body) and a low one (a docs typo)."""
     body = (
         "<!-- Describe your change -->\n## Overview\n\nThe frontend no longer takes --router-temperature; "
         "set it in the router config.\n\n## Checklist\n- [x] Tests\n\nSigned-off-by: Ada <ada@example.com>\n"
     )
     high = commit("a", "refactor: tidy the frontend arguments (#7001)", (FLAG_GONE, LOCK), body)
     low = commit("b", "docs: fix a typo in the router guide (#7002)", (DOC,), minute=5)
+    return high, low
+
+
+def test_medium_and_high_show_the_offline_analysis_low_is_one_line() -> None:
+    high, low = flag_and_typo()
     md = render_markdown(report(high, low))
     block = md[md.index("#### refactor: tidy") : md.index("\n---\n", md.index("#### refactor: tidy"))]
     assert "**📋 Summary**: The frontend no longer takes --router-temperature; set it in the router config." in block

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from commitwatch.deliver.split import label, measure, split_message
@@ -143,6 +143,7 @@ def test_property_parts_fit_are_valid_utf8_and_keep_links_and_content(pieces, li
     assert squash("".join(body)) == squash(text.strip("\n"))
 
 
+@example(text="\x80\u0800\u0800\u093a\u093a\u093a", limit=16)  # one cluster over the part budget
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(min_size=0, max_size=3000).filter(lambda t: "\ud800" not in t),
        limit=st.integers(min_value=16, max_value=400))

@@ -18,7 +18,8 @@ UTF-8), a grapheme cluster (an emoji with its modifiers, a letter with its combi
 backslash escape, an HTML entity, or an inline construct: a Markdown link or image, an autolink or a
 Slack ``<url|text>`` link, a bare URL, a code span, ``**bold**``, or an inline HTML element such as
 WeCom's ``<font color="info">…</font>``. A construct longer than a whole part (only a pathological
-input has one) is the one exception: it is cut between grapheme clusters, as rule 4.
+input has one) is the one exception: it is cut between grapheme clusters, as rule 4, and a grapheme
+cluster larger than a part between its code points.
 A fenced code block that has to be cut is closed at the end of a part and reopened in the next.
 
 Cutting drops only the whitespace at the cut: joining the parts (labels removed) gives back the text
@@ -224,14 +225,18 @@ def _pack_line(packer: _Packer, sep: str, line: str) -> None:
 
 
 def _pack_word(packer: _Packer, sep: str, word: str) -> None:
-    """A word (or construct) longer than a part: cut between grapheme clusters."""
+    """A word (or construct) longer than a part: cut between grapheme clusters; a cluster that alone is
+    larger than a part (a letter with a pile of combining marks) between its code points, since the
+    limit is the service's and a part over it is lost."""
     first = True
     for cluster in _clusters(word):
-        joiner = sep if first else ""
-        first = False
-        if not packer.fits(joiner, cluster):
-            packer.flush()
-        packer.add(joiner, cluster)
+        pieces = list(cluster) if measure(cluster, packer.unit) > packer.budget else [cluster]
+        for piece in pieces:
+            joiner = sep if first else ""
+            first = False
+            if not packer.fits(joiner, piece):
+                packer.flush()
+            packer.add(joiner, piece)
 
 
 def _tokens(line: str) -> Iterator[str]:

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import CommitwatchError, ExitCode
 from ..redact import redact_text
+from ..retry import parse_retry_after
 from .modes import Mode
 
 if TYPE_CHECKING:
@@ -120,32 +119,6 @@ def parse_prompt_tokens(text: str) -> int | None:
         if match:
             return int(match.group(1))
     return None
-
-
-def parse_retry_after(headers: Any, now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
-    if headers is None:
-        return None
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return max(float(value) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
 def _error_text(error: openai.APIStatusError) -> str:

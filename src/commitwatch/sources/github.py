@@ -25,7 +25,6 @@ stored (``storage.github``), so a rerun asks for nothing it already knows.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
@@ -37,6 +36,7 @@ from ..config import GitHubSettings
 from ..errors import GitHubError, RateLimited
 from ..models import PullRequest
 from ..redact import redact_pull
+from ..retry import parse_retry_after
 
 if TYPE_CHECKING:
     from ..storage.github import GitHubCache
@@ -237,7 +237,7 @@ class GitHubClient:
 
     def _rate_limit_wait(self, headers: Mapping[str, str], body: Any) -> float | None:
         """Seconds to wait before retrying a 403/429, or None when it is no rate limit."""
-        retry_after = _retry_after(headers.get("retry-after"), self._clock())
+        retry_after = parse_retry_after(headers, self._clock())
         if retry_after is not None:
             return retry_after
         primary = self._primary_wait(headers)
@@ -504,20 +504,6 @@ def _float(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _retry_after(value: str | None, now: float) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - now, 0.0)
 
 
 def _short(text: str, limit: int = 200) -> str:

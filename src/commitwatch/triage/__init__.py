@@ -32,7 +32,9 @@ Reason keys and their args are listed in ``REASON_KEYS``; every key has a messag
 
 Layout: ``titles`` reads the subject, body, labels and author (its word and tag tables are the data
 files ``tables/tags.toml`` and ``tables/words.toml``); ``files`` classifies paths and sums up a
-commit's files; ``scoring`` holds the weights and the steps that decide.
+commit's files; ``decision`` holds the weights and the bookkeeping of a decision; ``history``
+(merges, syncs, reverts), ``security``, ``kinds`` (title, labels, interfaces, signals, files) and
+``weighing`` (breaking markers, wording, size) are the steps; ``scoring`` runs them in order.
 """
 
 from __future__ import annotations

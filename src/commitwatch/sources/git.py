@@ -42,28 +42,33 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from commitwatch.errors import SourceError, UsageError
-from commitwatch.models import Commit, FileChange, Person, RepoRef, Window
+from commitwatch.models import Commit, RepoRef, Window
+from commitwatch.sources.assembly import (
+    Files,
+    Lack,
+    apply_patches,
+    build_commit,
+    decode_path,
+    parsed_object,
+    patches_by_path,
+    split_message,
+)
 from commitwatch.sources.logparse import (
     LAST_STAMP,
     CommitObject,
     FilePatch,
-    Ident,
     LogRecord,
     PatchLimits,
-    RawEntry,
     nul_tokens,
     parse_batch,
-    parse_commit_object,
     parse_log,
     parse_patches,
-    section_path,
 )
 from commitwatch.sources.mirror import fetch_objects, mirror_path, needed_blobs, sync_mirror
+from commitwatch.sources.notices import branches_hint, missing_objects_warning, undated_warning
 from commitwatch.sources.repospec import url_scheme
 from commitwatch.sources.runner import (
     DEFAULT_ALLOWED_PROTOCOLS,
@@ -72,10 +77,21 @@ from commitwatch.sources.runner import (
     MissingObjectsError,
     check_git_version,
 )
+from commitwatch.sources.walk import newest_first, stamped, undated_lines, window_bounds
 
-#: Committer timestamps at or beyond this (year 10000) cannot be shown; git prints 0 for a date it
-#: cannot parse. Both put a commit in no window.
-_LAST_STAMP = LAST_STAMP
+# Re-exported: callers and tests import these from here.
+__all__ = [
+    "Repository",
+    "apply_patches",
+    "decode_path",
+    "missing_objects_warning",
+    "open_repository",
+    "patches_by_path",
+    "split_message",
+    "stamped",
+    "undated_lines",
+    "undated_warning",
+]
 
 # The same diff options for every call that lists files, so the file order is identical in all of them.
 _DIFF_OPTIONS = (
@@ -90,7 +106,6 @@ _DIFF_OPTIONS = (
 _LOG = ("log", "--no-walk=unsorted", "--stdin", "--no-notes", "--no-mailmap")
 _HEADER = "%x1e%H"
 _BAD_BRANCH = re.compile(r"(^[-/.])|([/.]$)|(\.\.)|(@\{)|(//)|(\.lock$)|[\x00-\x20\x7f~^:?*\[\\]")
-_BRANCHES_SHOWN = 10
 
 
 class Repository:
@@ -128,9 +143,9 @@ class Repository:
 
     def select(self, branch: str | None, window: Window) -> list[str]:
         """The SHAs ``collect`` would read, newest first (ties in git's order: children first)."""
-        start, end = _bounds(window)
+        start, end = window_bounds(window)
         # 0 is what git gives for a date it cannot read: such a commit is in no window (see ``undated``)
-        return _newest_first(stamped(self._walk(branch), max(1, math.ceil(start)), min(math.ceil(end), _LAST_STAMP)))
+        return newest_first(stamped(self._walk(branch), max(1, math.ceil(start)), min(math.ceil(end), LAST_STAMP)))
 
     def undated(self, branch: str | None) -> list[str]:
         """Commits reachable from ``branch`` whose committer date git cannot read (it gives 0) or that no
@@ -153,7 +168,7 @@ class Repository:
         _, ref = self._branch_ref(branch)
         out = self._reader.run("rev-list", "--timestamp", "--topo-order", ref, "^" + previous_head, "--")
         pairs = (line.split() for line in out.splitlines())
-        return _newest_first([(int(stamp), sha.decode("ascii")) for stamp, sha in pairs])
+        return newest_first([(int(stamp), sha.decode("ascii")) for stamp, sha in pairs])
 
     def read_commits(self, shas: Sequence[str], patches: bool = True) -> list[Commit]:
         """The commits ``shas`` (in that order), with their files and, when asked, patches.
@@ -176,18 +191,18 @@ class Repository:
                 self._prefetch(retry)  # the blobs of trees that just arrived
                 again, missing = self._read_files(retry, patches, merges)
                 files.update(again)
-        return [_commit(sha, objects[sha], *files[sha], missing.get(sha)) for sha in shas]
+        return [build_commit(sha, objects[sha], *files[sha], missing.get(sha)) for sha in shas]
 
     def _read_objects(self, shas: list[str]) -> dict[str, CommitObject]:
         """Each commit's own object (parents, idents, message), parsed in Python: git's formatting
         (``%aI``, ``%an``) gives up on impossible dates and idents that ours turns into notes."""
         with self._reader.stream("cat-file", "--batch", input=_stdin(shas)) as out:
             found = dict(parse_batch(out))
-        return {sha: _parsed(found.get(sha)) for sha in shas}
+        return {sha: parsed_object(found.get(sha)) for sha in shas}
 
     def _read_files(
         self, shas: list[str], patches: bool, merges: set[str]
-    ) -> tuple[dict[str, _Files], dict[str, _Lack]]:
+    ) -> tuple[dict[str, Files], dict[str, Lack]]:
         """Files (and patches) of every commit. When git cannot read some objects, the batch is split
         until the commits concerned are alone, and each of those gets what can still be read."""
         try:
@@ -201,13 +216,13 @@ class Repository:
         second, second_lack = self._read_files(shas[half:], patches, merges)
         return {**first, **second}, {**first_lack, **second_lack}
 
-    def _files(self, shas: list[str], patches: bool, merges: set[str]) -> dict[str, _Files]:
+    def _files(self, shas: list[str], patches: bool, merges: set[str]) -> dict[str, Files]:
         records = self._read_log(shas, numstat=not patches)
         if not patches:
             return {r.sha: (r.entries, None) for r in records}
         return self._with_patches(records, merges)
 
-    def _salvage(self, sha: str, patches: bool, error: MissingObjectsError) -> tuple[_Files, _Lack]:
+    def _salvage(self, sha: str, patches: bool, error: MissingObjectsError) -> tuple[Files, Lack]:
         """What one commit with missing objects still gives: files with line counts but no patch, else
         the file list alone (no rename detection, which reads blobs), else nothing (its tree is missing)."""
         oids = list(error.oids)
@@ -222,10 +237,10 @@ class Repository:
             except MissingObjectsError as again:
                 oids += again.oids
                 continue
-            return (record.entries, None), _Lack(tuple(dict.fromkeys(oids)), what, error.detail)
-        return ([], None), _Lack(tuple(dict.fromkeys(oids)), "its files cannot be listed", error.detail)
+            return (record.entries, None), Lack(tuple(dict.fromkeys(oids)), what, error.detail)
+        return ([], None), Lack(tuple(dict.fromkeys(oids)), "its files cannot be listed", error.detail)
 
-    def _with_patches(self, records: list[LogRecord], merges: set[str]) -> dict[str, _Files]:
+    def _with_patches(self, records: list[LogRecord], merges: set[str]) -> dict[str, Files]:
         """Read the patches of ``records`` and take line counts from them (merges: counts only)."""
         patches = self._read_patches([r.sha for r in records], merges)
         texts = {r.sha: apply_patches(r.entries, patches.get(r.sha, [])) for r in records}
@@ -251,7 +266,7 @@ class Repository:
         for prefix in ("refs/heads/", "refs/remotes/"):
             if prefix + branch in refs:
                 return branch, prefix + branch
-        raise SourceError(f"unknown branch {branch!r} in {self.ref.name}", hint=_branches_hint(refs))
+        raise SourceError(f"unknown branch {branch!r} in {self.ref.name}", hint=branches_hint(refs))
 
     def _refs(self) -> list[str]:
         patterns = ["refs/heads"] if self.mirror else ["refs/heads", "refs/remotes"]
@@ -267,7 +282,7 @@ class Repository:
         where = "the remote's default branch" if self.mirror else "HEAD"
         raise SourceError(
             f"{self.ref.name} has no commits on {where} ({head or 'HEAD'})",
-            hint="Pass --branch explicitly. " + _branches_hint(refs),
+            hint="Pass --branch explicitly. " + branches_hint(refs),
         )
 
     # --- reading --------------------------------------------------------------------------------------
@@ -382,218 +397,6 @@ def _local_git(ref: RepoRef, protocols: tuple[str, ...]) -> Git:
     return Git(protocols, extra_config=(f"attr.tree={EMPTY_TREE}",)).bound_to(git_dir)
 
 
-# --- building Commit objects --------------------------------------------------------------------------
-
-
-def _parsed(raw: bytes | None) -> CommitObject:
-    return parse_commit_object(raw) if raw is not None else _UNREADABLE
-
-
-def _commit(sha: str, obj: CommitObject, entries: list[RawEntry], texts: list[str | None] | None,
-            lack: _Lack | None) -> Commit:  # fmt: skip
-    """A ``Commit`` from its parsed object and its files; ``texts`` are the files' patches (None: not
-    collected). Dates that cannot be read fall back (author → committer → author → the epoch), with a
-    note; objects the repository lacks are named in a note and in ``missing_objects``."""
-    subject, body = split_message(obj.message)
-    notes = [*obj.author.notes, *obj.committer.notes, *obj.notes]
-    committed = obj.committer.when or obj.author.when
-    if obj.committer.when is None:
-        notes.append("the committer date cannot be read; " + ("the author date is shown" if committed else
-                                                              "1970-01-01 is shown"))  # fmt: skip
-    committed = committed or datetime.fromtimestamp(0, timezone.utc)
-    if obj.author.when is None:
-        notes.append("the author date cannot be read; the committer date is shown")
-    if lack is not None:
-        named = ", ".join(oid[:12] for oid in lack.oids) or lack.detail
-        notes.append(f"the repository lacks objects of this commit: {named}; {lack.what}")
-    patches: list[str | None] = texts if texts is not None else [None] * len(entries)
-    return Commit(
-        sha=sha,
-        parents=obj.parents,
-        author=Person(obj.author.name, obj.author.email),
-        authored_at=obj.author.when or committed,
-        committer=Person(obj.committer.name, obj.committer.email),
-        committed_at=committed,
-        subject=subject,
-        body=body,
-        files=tuple(_file(entry, text) for entry, text in zip(entries, patches, strict=True)),
-        patches_collected=texts is not None,
-        notes=tuple(dict.fromkeys(notes)),
-        missing_objects=lack.oids if lack is not None else (),
-    )
-
-
-def _file(entry: RawEntry, patch: str | None) -> FileChange:
-    return FileChange(
-        path=decode_path(entry.path),
-        status=entry.status,
-        additions=entry.additions,
-        deletions=entry.deletions,
-        old_path=decode_path(entry.old_path) if entry.old_path is not None else None,
-        binary=entry.binary,
-        similarity=entry.similarity,
-        patch=patch,
-    )
-
-
-def apply_patches(entries: list[RawEntry], patches: list[FilePatch]) -> list[str | None] | None:
-    """Match patches to files by order, taking each file's line counts from its patch; None when the
-    numbers disagree. A type change (T) prints as a deletion plus a creation: two sections, one file."""
-    if sum(2 if e.status == "T" else 1 for e in entries) != len(patches):
-        return None
-    texts: list[str | None] = []
-    i = 0
-    for entry in entries:
-        parts = patches[i : i + (2 if entry.status == "T" else 1)]
-        i += len(parts)
-        entry.additions = sum(p.additions for p in parts)
-        entry.deletions = sum(p.deletions for p in parts)
-        entry.binary = any(p.binary for p in parts)
-        pieces = [p.text for p in parts if p.text is not None]
-        texts.append("".join(pieces) if pieces else None)
-    return texts
-
-
-def patches_by_path(entries: list[RawEntry], patches: list[FilePatch]) -> list[str | None]:
-    """Fallback matching by the path in each ``diff --git`` line (files without one get no patch)."""
-    found: dict[bytes, list[str]] = {}
-    for patch in patches:
-        path = section_path(patch.header)
-        if path is not None and patch.text is not None:
-            found.setdefault(path, []).append(patch.text)
-    return ["".join(found[e.path]) if e.path in found else None for e in entries]
-
-
-@dataclass(frozen=True, slots=True)
-class _Lack:
-    """What one commit could not get: the object ids git named, what is missing from the commit, and
-    git's message."""
-
-    oids: tuple[str, ...]
-    what: str
-    detail: str
-
-
-_Files = tuple[list[RawEntry], list[str | None] | None]
-_UNREADABLE = CommitObject((), Ident("", "", None), Ident("", "", None), "", ("git cannot read this commit object",))
-
-
-def split_message(message: str) -> tuple[str, str]:
-    """Subject and body as git sees them: the subject is the first paragraph joined into one line
-    (``%s``), the body everything after it, stripped. An empty message gives ``("", "")``."""
-    lines = message.replace("\r\n", "\n").split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    end = start
-    while end < len(lines) and lines[end].strip():
-        end += 1
-    subject = " ".join(line.strip() for line in lines[start:end])
-    return subject, "\n".join(lines[end:]).strip()
-
-
-def decode_path(raw: bytes) -> str:
-    """A path from git's raw bytes: UTF-8, with any other byte shown as ``\\xNN``."""
-    return raw.decode("utf-8", "backslashreplace")
-
 
 def _stdin(shas: list[str]) -> bytes:
     return ("\n".join(shas) + "\n").encode("ascii")
-
-
-def stamped(walk: bytes, low: int, high: int) -> list[tuple[int, str]]:
-    """``(timestamp, sha)`` of the lines of ``rev-list --timestamp`` output whose timestamp is in
-    ``[low, high)``, in their order. The walk of a large history has 100,000s of lines, so only the lines
-    that start with the digits both bounds share are looked at, found with ``bytes.find``."""
-    if low >= high:
-        return []
-    first, last = str(low), str(high - 1)
-    shared = 0
-    if len(first) == len(last):
-        while shared < len(first) and first[shared] == last[shared]:
-            shared += 1
-    prefix = first[:shared].encode("ascii")
-    marker = b"\n" + prefix
-    found = []
-    start = 0 if walk.startswith(prefix) else _after(walk.find(marker))
-    while start != -1:
-        end = walk.find(b"\n", start)
-        end = len(walk) if end == -1 else end
-        stamp, _, sha = walk[start:end].partition(b" ")
-        if stamp.isdigit() and low <= int(stamp) < high:
-            found.append((int(stamp), sha.decode("ascii")))
-        start = _after(walk.find(marker, end))
-    return found
-
-
-def _after(newline: int) -> int:
-    """Where the line after the newline at ``newline`` starts; -1 when there was none (-1)."""
-    return -1 if newline == -1 else newline + 1
-
-
-def undated_lines(walk: bytes) -> list[str]:
-    """The shas of ``rev-list --timestamp`` lines whose timestamp is 0 (git could not read the date) or
-    beyond year 9999. Fast path: when every line has the length of a ten-digit timestamp (2001 to 2286),
-    there are none."""
-    width = walk.find(b"\n") + 1
-    lines = walk.count(b"\n")
-    # every line equally wide: a newline at each multiple of the width and none elsewhere (equal total
-    # length alone is not enough: a 7-digit and a 13-digit stamp add up to two 10-digit ones)
-    if (
-        width in (11 + 1 + 40, 11 + 1 + 64)
-        and len(walk) == lines * width
-        and walk[width - 1 :: width].count(b"\n") == lines
-    ):
-        return []
-    undated = []
-    for line in walk.splitlines():
-        stamp, _, sha = line.partition(b" ")
-        if int(stamp) == 0 or int(stamp) >= _LAST_STAMP:
-            undated.append(sha.decode("ascii"))
-    return undated
-
-
-def _newest_first(pairs: list[tuple[int, str]]) -> list[str]:
-    """The shas of ``(timestamp, sha)`` pairs, newest first; ties keep their order (the sort is stable)."""
-    return [sha for _, sha in sorted(pairs, key=lambda item: -item[0])]
-
-
-def undated_warning(shas: Sequence[str], branch: str) -> str | None:
-    """The report-header warning for commits that are in no window because of their committer date."""
-    if not shas:
-        return None
-    shown = ", ".join(sha[:10] for sha in shas[:_BRANCHES_SHOWN])
-    more = f" (and {len(shas) - _BRANCHES_SHOWN} more)" if len(shas) > _BRANCHES_SHOWN else ""
-    many = len(shas) != 1
-    count = f"{len(shas)} commit{'s' if many else ''} reachable from {branch} {'have' if many else 'has'}"
-    return f"{count} a committer date that cannot be read, so no window holds {'them' if many else 'it'}: {shown}{more}"
-
-
-def missing_objects_warning(commits: Sequence[Commit]) -> str | None:
-    """The report-header warning for commits reported without some of their objects."""
-    lacking = [c for c in commits if c.missing_objects]
-    if not lacking:
-        return None
-    shown = ", ".join(c.sha[:10] for c in lacking[:_BRANCHES_SHOWN])
-    more = f" (and {len(lacking) - _BRANCHES_SHOWN} more)" if len(lacking) > _BRANCHES_SHOWN else ""
-    many = len(lacking) != 1
-    return (
-        f"the repository lacks objects of {len(lacking)} commit{'s' if many else ''} ({shown}{more}): "
-        f"{'they are' if many else 'it is'} reported with what git could read; see the note on "
-        f"{'each' if many else 'it'}"
-    )
-
-
-def _bounds(window: Window) -> tuple[float, float]:
-    if window.start.tzinfo is None or window.end.tzinfo is None:
-        raise UsageError("the report window needs time zone aware bounds", hint="Pass --tz or offsets.")
-    return window.start.timestamp(), window.end.timestamp()
-
-
-def _branches_hint(refs: list[str]) -> str:
-    names = [r[len("refs/heads/") :] for r in refs if r.startswith("refs/heads/")]
-    if not names:
-        return "The repository has no branches yet."
-    shown = ", ".join(names[:_BRANCHES_SHOWN])
-    more = f" (and {len(names) - _BRANCHES_SHOWN} more)" if len(names) > _BRANCHES_SHOWN else ""
-    return f"Available branches: {shown}{more}."

@@ -15,11 +15,9 @@ Run with ``-s`` to see the accuracies, the most frequent confusions and the miss
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from commitwatch.models import ChangeType, Importance
-from tests.labelled import Labelled, accuracy, load, measure, report
+from tests.labelled import Labelled, accuracy, check_heldout_shape, load, measure, new_projects, report
 from tests.test_triage_heldout import HELDOUT as HELDOUT1
 from tests.test_triage_heldout import confusions
 
@@ -34,27 +32,18 @@ def _cases() -> list[Labelled]:
     return load([HELDOUT2])
 
 
+def _others() -> list[list[Labelled]]:
+    return [load(), load([HELDOUT1])]
+
+
 def test_the_second_heldout_set_is_large_and_mixed() -> None:
-    cases = _cases()
-    assert len(cases) >= 150
-    assert len({case.id for case in cases}) == len(cases)
-    projects = Counter(case.project for case in cases)
-    assert len(projects) >= 40
-    assert {case.type for case in cases} == set(ChangeType)  # every change type, "other" too
-    preferred = Counter(case.levels[0] for case in cases)
-    assert set(preferred) == set(Importance)
-    assert preferred[Importance.HIGH] >= 0.15 * len(cases)
-    assert preferred[Importance.LOW] <= 0.45 * len(cases)
-    assert any(len(case.levels) == 2 for case in cases)
     # most of its projects are in neither the labelled set nor the first held-out set
-    seen = {case.project for case in load()} | {case.project for case in load([HELDOUT1])}
-    assert len(set(projects) - seen) >= 30, set(projects) & seen
+    check_heldout_shape(_cases(), size=150, projects=40, high=0.15, others=_others(), new_projects=30)
 
 
 def test_overlap() -> None:
     """Accuracy on the projects that neither the labelled set nor the first held-out set has (printed)."""
-    seen = {case.project for case in load()} | {case.project for case in load([HELDOUT1])}
-    fresh = [case for case in _cases() if case.project not in seen]
+    fresh = new_projects(_cases(), _others())
     type_accuracy, importance_accuracy = accuracy(measure(fresh))
     print(
         f"\nheld-out 2, {len(fresh)} commits of projects new to both other sets: "

@@ -118,6 +118,38 @@ def load(paths: list[Path] | None = None) -> list[Labelled]:
     return cases
 
 
+def check_heldout_shape(
+    cases: list[Labelled],
+    *,
+    size: int,
+    projects: int,
+    high: float,
+    others: list[list[Labelled]],
+    new_projects: int,
+) -> None:
+    """Assert a held-out set's shape: at least ``size`` commits from ``projects`` projects, every change
+    type and level, a preferred level of high for at least ``high`` of them and of low for at most 45%,
+    some borderline cases, and at least ``new_projects`` projects that none of ``others`` has."""
+    assert len(cases) >= size
+    assert len({case.id for case in cases}) == len(cases)
+    counts = Counter(case.project for case in cases)
+    assert len(counts) >= projects
+    assert {case.type for case in cases} == set(ChangeType)  # every change type, "other" too
+    preferred = Counter(case.levels[0] for case in cases)
+    assert set(preferred) == set(Importance)
+    assert preferred[Importance.HIGH] >= high * len(cases)
+    assert preferred[Importance.LOW] <= 0.45 * len(cases)
+    assert any(len(case.levels) == 2 for case in cases)
+    seen = set().union(*({case.project for case in other} for other in others))
+    assert len(set(counts) - seen) >= new_projects, set(counts) & seen
+
+
+def new_projects(cases: list[Labelled], others: list[list[Labelled]]) -> list[Labelled]:
+    """The cases whose project none of ``others`` has."""
+    seen = set().union(*({case.project for case in other} for other in others))
+    return [case for case in cases if case.project not in seen]
+
+
 def measure(cases: list[Labelled] | None = None) -> list[Outcome]:
     return [Outcome(case, triage(case.commit, project=case.project)) for case in (cases or load())]
 

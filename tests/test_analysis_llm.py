@@ -88,6 +88,7 @@ def test_retry_after_ms_and_http_dates_are_understood():
     now = time.time()
     assert parse_retry_after({"retry-after": formatdate(now + 30, usegmt=True)}, now=now) == pytest.approx(30, abs=1)
     assert parse_retry_after({"retry-after": "soon"}) is None
+    assert parse_retry_after({"retry-after": "nan"}) is None and parse_retry_after({"retry-after": "inf"}) is None
     assert parse_retry_after({}) is None
 
 

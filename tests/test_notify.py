@@ -10,6 +10,7 @@ import hmac
 import json
 import re
 import sqlite3
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -265,6 +266,31 @@ def test_retries_back_off_and_honour_retry_after(tmp_path, store, hook):
     outcome = notify_reports(settings, store, [llm_report("zh-CN")], environ={}, sleep=waits.append)
     assert outcome.failed == [] and len(hook.received) == 3
     assert waits == [7.0, 3.0]  # Retry-After, then the doubled backoff
+
+
+def test_a_429_with_an_http_date_retry_after_waits_until_that_date(tmp_path, store, hook):
+    from email.utils import formatdate
+
+    hook.script(Answer(429, headers={"Retry-After": formatdate(time.time() + 20, usegmt=True)}),
+                Answer(429, headers={"Retry-After": "nan"}))
+    waits: list[float] = []
+    settings = settings_for(tmp_path, [{"url": f"dingtalk://{DING_TOKEN}/", "api_url": hook.url("/s")}],
+                            retry_backoff=1.5, retries=3)
+    outcome = notify_reports(settings, store, [llm_report("zh-CN")], environ={}, sleep=waits.append)
+    assert outcome.failed == [] and [r.status for r in hook.received] == [429, 429, 200]
+    assert 15 < waits[0] <= 20  # the date, not the 1.5 s backoff
+    assert waits[1] == 3.0  # an unreadable Retry-After ("nan") falls back to the doubled backoff
+
+
+def test_a_retry_after_beyond_max_retry_wait_gives_up_at_once(tmp_path, store, hook):
+    hook.default = Answer(429, headers={"Retry-After": "3600"})
+    waits: list[float] = []
+    settings = settings_for(tmp_path, [{"url": f"wecombot://{WECOM_KEY}/", "api_url": hook.url("/s")}],
+                            retries=3, max_retry_wait=60.0)
+    outcome = notify_reports(settings, store, [llm_report("zh-CN")], environ={}, sleep=waits.append)
+    assert len(hook.received) == 1 and waits == []  # posting again within the hour would be refused again
+    [(_, detail)] = outcome.failed
+    assert "HTTP 429" in detail and "3600 s, more than max_retry_wait" in detail
 
 
 def test_a_receiver_that_is_down_is_a_recorded_failure(tmp_path, store):

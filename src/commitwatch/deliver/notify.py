@@ -237,6 +237,9 @@ def _with_retries(
             return True, None
         if retry_after is None:  # not worth retrying (400, 401, 403, 404, a refused payload)
             break
+        if retry_after > settings.max_retry_wait:  # posting sooner would be refused again (or mute a robot)
+            detail = f"{detail}; the receiver asks to wait {retry_after:.0f} s, more than max_retry_wait"
+            break
         if attempt < settings.retries:
             sleep(min(max(retry_after, settings.retry_backoff * 2**attempt), settings.max_retry_wait))
     return False, detail

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import NotifySettings
 from ..errors import ConfigError
+from ..retry import parse_retry_after
 from .message import Digest, Flavour
 from .split import Unit, measure, split_message
 from .targets import Target
@@ -142,8 +143,8 @@ class HTTPSender(Sender):
         except requests.RequestException as e:
             return False, f"{type(e).__name__}: {e}", 0.0
         if response.status_code == 429 or response.status_code >= 500:
-            retry_after = _retry_after(response.headers.get("Retry-After"))
-            return False, f"HTTP {response.status_code}", retry_after
+            retry_after = parse_retry_after(response.headers)  # seconds or an HTTP date
+            return False, f"HTTP {response.status_code}", 0.0 if retry_after is None else retry_after
         if response.status_code >= 300:
             return False, f"HTTP {response.status_code}", None
         try:
@@ -264,13 +265,6 @@ class AppriseSender(Sender):
             return True, None, None
         messages = [m for m in log if m]
         return False, "; ".join(messages[-3:]) or "apprise reported a failure", 0.0
-
-
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(float(value), 0.0) if value else 0.0
-    except ValueError:
-        return 0.0
 
 
 @contextmanager

@@ -507,6 +507,30 @@ def test_report_of_one_repository_sends_no_notification(tmp_path, project, hook)
     assert len(hook.received) == 1
 
 
+def test_a_run_whose_every_repository_fails_still_sends_a_digest_each_time(tmp_path, project, hook):
+    from tests.cli import run_cli
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"  # pasted as a branch: the error quotes it
+    config = tmp_path / "commitwatch.toml"
+    config.write_text(
+        f'timezone = "Asia/Shanghai"\noutput_dir = "{tmp_path / "out"}"\ndb = "{tmp_path / "cli.db"}"\n'
+        f'cache_dir = "{tmp_path / "cache"}"\n\n[[repos]]\nrepo = "{tmp_path / "gone"}"\n\n'
+        f'[[repos]]\nrepo = "{project.path}"\nbranch = "{token}"\n\n'
+        f'[notify]\nretries = 0\n\n[[notify.targets]]\nurl = "json://{hook.netloc}/daily"\n'
+        f'[[notify.targets]]\nurl = "json://{hook.netloc}/high"\nimportance = ["high"]\n',
+        encoding="utf-8",
+    )
+    run_cli("run", "--config", str(config), "--date", "2026-02-07", "--no-llm", expect=3)
+    assert sorted(r.path for r in hook.received) == ["/daily", "/high"]  # an importance filter does not hide it
+    body = hook.received[0].json
+    assert body["title"] == "commitwatch：本次运行失败，未生成任何报告"
+    message = body["message"]
+    assert "gone：未能生成报告（no such path" in message and "proj：未能生成报告（unknown branch" in message
+    assert token not in message and "[REDACTED:github-token]" in message.replace("\\", "")
+    run_cli("run", "--config", str(config), "--date", "2026-02-07", "--no-llm", expect=3)
+    assert len(hook.received) == 4  # the second failed run is not "already sent": it is told too
+
+
 def test_an_earlier_window_that_failed_is_retried_by_the_next_run(tmp_path, store, hook):
     from datetime import timedelta
 

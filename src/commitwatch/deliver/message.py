@@ -88,7 +88,7 @@ def build_digest(
     """The digest of ``reports`` (one per repository, same window); ``failed`` lists (repository,
     error) of the repositories whose report could not be made."""
     tr = translator(options.language)
-    title = _title(reports, tr)
+    title = _title(reports, tr) if reports or not failed else tr.label("digest.title_failed")
     digest = Digest(title=title, lines=[Line([title], "title")])
     names = [r.repo.name for r in reports] + [name for name, _ in failed]
     sep = tr.label("punct.list_separator")

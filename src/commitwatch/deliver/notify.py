@@ -94,7 +94,9 @@ def notify_reports(
 ) -> NotifyOutcome:
     """Send the digest of ``reports`` to every target that has not had them yet (all of them with
     ``force``); ``failed`` are (repository, error) of repositories without a report, stated in the
-    digest. With ``retry_failed`` (``run`` sets it), earlier reports whose delivery to a target failed in
+    digest (redacted). A target none of whose repositories has a report, because every one failed, gets a
+    digest that says so, one per call (never skipped as "already sent"): a failed run is never silent.
+    With ``retry_failed`` (``run`` sets it), earlier reports whose delivery to a target failed in
     the last ``RETRY_DAYS`` days are sent again, one digest per window. Never raises for a delivery
     failure: it is recorded and returned."""
     from ..storage import report_key
@@ -104,7 +106,9 @@ def notify_reports(
     targets = resolve_targets(settings.notify, os.environ if environ is None else environ)
     if not targets:
         return outcome
-    earlier = store.failed_deliveries((now or datetime.now(timezone.utc)) - RETRY_DAYS) if retry_failed else []
+    now = now or datetime.now(timezone.utc)
+    earlier = store.failed_deliveries(now - RETRY_DAYS) if retry_failed else []
+    failed = [(name, redact_text(error)) for name, error in failed]
     with Senders(settings.notify) as senders:
         chosen_senders = [senders.get(target) for target in targets]  # every URL checked before any post
         for target, sender in zip(targets, chosen_senders, strict=True):
@@ -113,6 +117,8 @@ def notify_reports(
             failures = [f for f in failed if not options.repos or f[0] in options.repos]
             todo = chosen if force else [r for r in chosen if not store.was_delivered(target.id, report_key(r))]
             batches = [(todo, failures)] if todo else []
+            if failures and not chosen:  # every repository of this target failed: the digest says so
+                batches.append(([], failures))
             current = {report_key(r) for r in chosen}
             keys = [key for t, key in earlier if t == target.id and key not in current]
             batches += [(group, []) for group in _by_window(store, keys, options.repos)]
@@ -122,7 +128,7 @@ def notify_reports(
                 say(f"notify {target.id}: {why}")
             for batch, batch_failures in batches:
                 _deliver(settings, store, sender, target, batch, batch_failures, outcome,
-                         force=force, run_id=run_id, sleep=sleep, say=say)
+                         force=force, run_id=run_id, sleep=sleep, say=say, now=now)
     return outcome
 
 
@@ -139,18 +145,21 @@ def _deliver(
     run_id: int | None,
     sleep: Callable[[float], None],
     say: Progress,
+    now: datetime,
 ) -> None:
-    """One digest over ``reports`` (one window) to one target, recorded for each report."""
+    """One digest over ``reports`` (one window) to one target, recorded for each report; with no report,
+    the digest of ``failures`` alone (its parts keyed by ``now``, so each failed run gets its own)."""
     from ..storage import report_key
 
     options = target.options
     digest = build_digest(reports, _digest_options(settings, options, reports), failed=failures)
-    if options.importance is not None and digest.listed == 0:
+    if options.importance is not None and digest.listed == 0 and not failures:
         outcome.skipped.append((target.id, "no commit of the selected importance"))
         say(f"notify {target.id}: no commit of the selected importance")
         return
     keys = sorted(report_key(r) for r in reports)
-    ok, detail = _send_digest(store, sender, target, digest, keys, force=force, run_id=run_id,
+    ok, detail = _send_digest(store, sender, target, digest, keys or [f"failed-run:{now.isoformat()}"],
+                              force=force, run_id=run_id,
                               settings=settings.notify, sleep=sleep)
     for key in keys:
         store.record_delivery(target.id, key, "ok" if ok else "failed", detail=detail, run_id=run_id)

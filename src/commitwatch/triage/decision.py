@@ -29,6 +29,7 @@ REASON_KEYS: dict[str, tuple[str, ...]] = {
     # what decided the type
     "merge_commit": ("parents",),
     "pr_merge": ("number",),
+    "advisory_merge": ("id",),
     "subtree_sync": (),
     "topic_merge": ("name",),
     "release_merge": ("version",),
@@ -126,6 +127,8 @@ BREAKING_WEIGHT = 25
 # Dropping an old runtime or removing what was deprecated breaks only those who ignored the warnings.
 SOFT_BREAKING_WEIGHT = 10
 SEVERE_BUG_WEIGHT = 20
+# A crash, hang, leak or race in one component (no core path, no harm to data or results): a medium fix.
+CONTAINED_BUG_WEIGHT = 16
 # A severe bug on a rare path or platform ("leak in an error path", "deadlock on Windows").
 NARROWED_BUG_WEIGHT = 10
 TRIVIAL_WORD_WEIGHT = -8
@@ -150,6 +153,9 @@ DOCS_SIZE_CAP = 6
 # they stack to at most a cap, so an ordinary feature stays medium unless a hard signal says more.
 # The cap grows with the change: (minimum source lines, cap), first row reached; 800+ lines are not capped.
 FILE_BONUS_CAPS: tuple[tuple[int, int], ...] = ((800, 100), (300, 30), (0, 19))
+# A feature whose code is mostly new files (a new module, backend, model) is opt-in: it changes nothing
+# for those who do not use it, so its size stacks to the smallest cap however large it is.
+ADDITIVE_SHARE = 0.8
 FILE_BONUS_KEYS = frozenset({"source_lines", "source_spread", "core_path", "api_file", "large_change"})
 # A new default changes the behaviour for everyone who never set the option.
 DEFAULT_CHANGE_WEIGHT = 18

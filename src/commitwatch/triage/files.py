@@ -301,6 +301,7 @@ class FileSummary:
     count: int = 0
     source_lines: int = 0
     source_files: int = 0
+    new_source_lines: int = 0  # lines of source files the commit adds (new modules, new kernels)
     other_lines: int = 0  # outside source, lockfiles, generated, vendored and binary files
     other_files: int = 0
     manifest_lines: int = 0
@@ -348,6 +349,8 @@ def summarise_files(files: Sequence[FileChange]) -> FileSummary:
         if category is C.SOURCE:
             summary.source_lines += lines
             summary.source_files += 1
+            if change.status == "A":
+                summary.new_source_lines += lines
             area_lines[area] = area_lines.get(area, 0) + lines
             if _is_core_path(path):
                 summary.core_path = summary.core_path or change.path

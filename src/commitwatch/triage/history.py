@@ -10,13 +10,16 @@ from commitwatch.triage.decision import (
     Context,
 )
 from commitwatch.triage.titles import (
+    ADVISORY_ID_RE,
     BODY_REVERT_RE,
+    LKG_RE,
     MAINLINE_BRANCH_RE,
     MERGE_REQUEST_RE,
     PERF_PHRASE_RE,
     PR_MERGE_RE,
     PR_SUFFIX_RE,
     RELEASE_RE,
+    ROLLBACK_RE,
     SUBTREE_RE,
     SYNC_UPSTREAM_RE,
     TOPIC_MERGE_RE,
@@ -72,6 +75,11 @@ def history_step(ctx: Context) -> None:
             ctx.retitle(parse_title(inner))
             shown = number.group("number") if number else request.group(0).rsplit("!", 1)[-1] if request else "?"
             decision.signal("pr_merge", 0, number=shown)
+        elif (advisory := ADVISORY_ID_RE.search(ctx.body)) is not None and inner:
+            # GitHub's "Merge commit from fork" of a security advisory, or any merge whose message names
+            # an advisory: the fix for it, typed by its message and rated by its first-parent diff
+            ctx.retitle(parse_title(inner.lstrip("*-• ")))
+            decision.signal("advisory_merge", 0, id=advisory.group(0))
         elif release := RELEASE_RE.match(PR_SUFFIX_RE.sub("", commit.subject.strip())):
             ctx.sync_merge = True  # "2024.2.3 (#111106)": a release branch merged back, others' work
             decision.decide(T.CHORE, "release_merge", version=next((v for v in release.groups() if v), "?"))
@@ -83,17 +91,25 @@ def history_step(ctx: Context) -> None:
         else:
             ctx.sync_merge = True
             decision.decide(T.MERGE, "merge_commit", parents=len(commit.parents))
-    elif SUBTREE_RE.match(commit.subject) or SYNC_UPSTREAM_RE.match(ctx.words) or _names_only(ctx):
+    elif (
+        SUBTREE_RE.match(commit.subject)
+        or SYNC_UPSTREAM_RE.match(ctx.words)
+        or _names_only(ctx)
+        or LKG_RE.match(ctx.words)  # "Update LKG": the project's own build, rebuilt from reported commits
+    ):
         ctx.sync_merge = True  # "Squashed 'vendor/x/' changes", "ggml : sync with upstream", "sync : ggml"
         decision.decide(T.CHORE, "subtree_sync")
     title = ctx.title
+    rollback = ROLLBACK_RE.match(commit.subject.strip())
     reverted = (
         title.reverted is not None
+        or rollback is not None
         or title.conventional is T.REVERT
         or tag_type(title.tags)[0] is T.REVERT
         or bool(BODY_REVERT_RE.search(ctx.body))
     )
     if reverted:
-        decision.decide(T.REVERT, "revert", reverted=(title.reverted or title.text)[:100])
+        named = title.reverted or (rollback.group("sha") if rollback else title.text)
+        decision.decide(T.REVERT, "revert", reverted=named[:100])
     if title.relanded is not None:
         decision.signal("reland", RELAND_WEIGHT, original=title.relanded[:100])

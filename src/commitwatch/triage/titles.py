@@ -101,7 +101,7 @@ PERF_PHRASE_RE = re.compile(
     re.IGNORECASE,
 )
 # "kubelet: ...", "model : add ...", "Ruff formatter: ...", "KEP-4639: ...": an area, not a type.
-SCOPE_PREFIX_RE = re.compile(r"^(?P<scope>[\w./@-]+(?:[ ,/][\w./@-]+)?)\s?:\s+")
+SCOPE_PREFIX_RE = re.compile(r"^(?P<scope>[\w./@-]+(?:\[[\w -]{1,20}\])?(?:[ ,/][\w./@-]+)?)\s?:\s+")
 
 TAGS_RE = re.compile(r"\s*\[([^\[\]]{1,40})\]\s*")
 CODE_TYPES: dict[str, ChangeType] = _by_type(_TAGS["codes"])
@@ -120,6 +120,7 @@ SECURITY_RE = re.compile(r"\b(?:" + "|".join(SECURITY_PATTERNS) + r")\b", re.IGN
 NARROWING_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['narrowing'])})\b", re.IGNORECASE)
 MEMORY_SAFETY_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['memory_safety'])})\b", re.IGNORECASE)
 SEVERE_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['severe'])})\b", re.IGNORECASE)
+HARMFUL_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['harmful'])})\b", re.IGNORECASE)
 TRIVIAL_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['trivial'])})\b", re.IGNORECASE)
 
 _P = _WORDS["patterns"]
@@ -143,6 +144,18 @@ ADVISORY_RE = re.compile(
 BODY_ADVISORY_RE = re.compile(
     r"(?<![\w/.-])(?:CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|RUSTSEC-\d{4}-\d{4}|PYSEC-\d{4}-\d+"
     r"|(?:CVE|GHSA|RUSTSEC|PYSEC)s?)(?![\w/-])"
+)
+# Advisory ids alone (a merge's body that names one is the advisory's fix).
+ADVISORY_ID_RE = re.compile(
+    r"(?<![\w/.-])(?:CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|RUSTSEC-\d{4}-\d{4}|PYSEC-\d{4}-\d+)(?![\w-])",
+    re.IGNORECASE,
+)
+# "Automated rollback of commit 3e1f2a4.", "Rollback of abc1234", "Backed out changeset 1a2b3c4d5e6f":
+# a revert in the words of Google's and Mozilla's tools.
+ROLLBACK_RE = re.compile(
+    r"^(?:automated\s+)?(?:roll(?:ed)?[ -]?back|back(?:ed|s)?\s+out)\s+(?:of\s+)?(?:commit\s+|changeset\s+|change\s+)?"
+    r"(?P<sha>[0-9a-f]{7,40})\b",
+    re.IGNORECASE,
 )
 BREAKING_BODY_RE = re.compile(rf"\b(?:{_alternatives(_P['breaking_body'])})\b", re.IGNORECASE)
 
@@ -196,7 +209,8 @@ SYNC_UPSTREAM_RE = re.compile(
 # "Merge branch 'ps/reftable-perf'", "Merge tag 'net-6.8-rc5' of git://...", "Merge remote-tracking branch ...".
 TOPIC_MERGE_RE = re.compile(
     r"^Merge (?:remote-tracking )?(?:branch|tag|tags|branches) '(?P<name>[^']{1,200})'(?: of (?P<source>\S+))?"
-    r"(?: into (?P<into>\S+))?", re.IGNORECASE
+    r"(?: into (?P<into>\S+))?",
+    re.IGNORECASE,
 )
 # Branches whose merge carries everyone's work: a sync, not a topic.
 MAINLINE_BRANCH_RE = re.compile(
@@ -244,11 +258,20 @@ RELEASE_RE = re.compile(
     rf"|(?:[A-Za-z][\w-]*\s+)?(?P<v8>v?\d+\.\d+(?:\.\d+)*(?:[-.]?(?:rc|alpha|beta|post|dev|canary|a|b)\.?\d*)?)\s*$"
     rf"|[a-z]+(?P<v9>\d+\.\d+(?:\.\d+)?)\s*$"
     rf"|release\s+version\s+(?P<v10>{_VERSION})"
-    rf"|prepare\s+(?:for\s+)?(?:the\s+)?(?:release\s+)?(?P<v11>v?\d[\w.+-]*)"
+    rf"|prepare\s+(?:for\s+)?(?:the\s+)?(?:release\s*:?\s+)?(?P<v11>v?\d[\w.+-]*)"
     rf"|version\s+packages\b(?P<v12>)"
+    rf"|stamp(?:ed|ing)?\s+(?:version\s+|release\s+)?(?P<v13>v?\d[\w.+-]*)"
+    rf"|bump(?:ed|ing)?\s+(?:the\s+)?(?:version\s+)?for\s+(?:the\s+)?(?:next\s+)?release\b(?P<v14>)"
+    rf"|[-–—*]\s*(?P<v15>v?\d+\.\d+(?:\.\d+)*(?:[-.]?(?:rc|alpha|beta|post|dev|canary|a|b)\.?\d*)?)\s*$"
+    rf"|prepare\s+(?:the\s+)?release\s+notes\s+(?:for\s+)?(?P<v16>{_VERSION})"
+    rf"|apply\s+version\s+updates\b(?P<v17>)"
+    rf"|(?:post|pre)[- ]?release\s+(?:version\s+)?bump\b(?P<v18>)"
     rf")(?![\w.])",
     re.IGNORECASE,
 )
+# "Update LKG", "Bump last known good": the checked-in build of the project itself (TypeScript's lib/),
+# rebuilt from commits reported where they were made.
+LKG_RE = re.compile(r"^(?:updat\w*|bump\w*|refresh\w*|publish\w*)\s+(?:the\s+)?(?:lkg|last[ -]known[ -]good)\b", re.I)
 # Names the dependency patterns must not take for a package.
 NOT_DEPENDENCIES = frozenset(_WORDS["names"]["not_dependencies"])
 # Dependencies whose update changes the behaviour of an ML serving stack (or any stack).

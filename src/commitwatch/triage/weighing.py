@@ -8,10 +8,12 @@ import re
 
 from commitwatch.models import ChangeType, Reason
 from commitwatch.triage.decision import (
+    ADDITIVE_SHARE,
     API_FILE_WEIGHT,
     BEHAVIOUR_TYPES,
     BREAKING_WEIGHT,
     CODE_TYPES,
+    CONTAINED_BUG_WEIGHT,
     CORE_MIN_LINES,
     CORE_PATH_WEIGHT,
     DEPENDENCY_WITH_CODE_WEIGHT,
@@ -42,6 +44,7 @@ from commitwatch.triage.titles import (
     BREAKING_CHECKBOX_RE,
     BREAKING_FOOTER_RE,
     BREAKING_TITLE_RE,
+    HARMFUL_RE,
     INTERFACE_MENTION_RE,
     NARROWING_RE,
     SEVERE_RE,
@@ -78,12 +81,21 @@ def breaking_step(ctx: Context) -> None:
 def wording_step(ctx: Context) -> None:
     decision, kind = ctx.decision, ctx.decision.change_type
     trivial = TRIVIAL_RE.search(ctx.words) if kind in CODE_TYPES else None
+    severe = SEVERE_RE.search(ctx.words) if kind is T.FIX else None
+    if trivial is not None and severe is not None:
+        # the leftmost says what the fix is about: "Fix typo in the crash message" is trivial, "Fix crash on
+        # ... with trailing comments" is a crash whose trigger is a comment
+        trivial, severe = (trivial, None) if trivial.start() < severe.start() else (None, severe)
     # severity words count in a fix's own title only ("Fix deadlock in ...", not "Ignore nans in ...")
-    if kind is T.FIX and trivial is None and (severe := SEVERE_RE.search(ctx.words)):
+    if severe is not None:
         if narrow := NARROWING_RE.search(f"{ctx.title.scope}: {ctx.words}"):  # the scope may name the platform
             decision.signal("narrowed_bug", NARROWED_BUG_WEIGHT, word=severe.group(0), context=narrow.group(0))
         else:
-            decision.signal("severe_bug", SEVERE_BUG_WEIGHT, word=severe.group(0))
+            files = ctx.files
+            wide = files.core_path is not None and files.core_lines >= min(CORE_MIN_LINES, files.source_lines)
+            harmful = HARMFUL_RE.search(ctx.words)
+            weight = SEVERE_BUG_WEIGHT if harmful or wide else CONTAINED_BUG_WEIGHT
+            decision.signal("severe_bug", weight, word=(harmful or severe).group(0))
     if trivial is not None:
         decision.signal("trivial_word", TRIVIAL_WORD_WEIGHT, word=trivial.group(0))
 
@@ -119,7 +131,10 @@ def size_step(ctx: Context) -> None:
         decision.signal("api_file", API_FILE_WEIGHT, path=files.api_path)
     if other := bucket(files.other_lines, OTHER_LINE_WEIGHTS):
         decision.signal("large_change", other, lines=files.other_lines, files=files.other_files)
-    _cap_file_bonus(decision, bucket(files.source_lines, FILE_BONUS_CAPS))
+    cap = bucket(files.source_lines, FILE_BONUS_CAPS)
+    if kind is T.FEATURE and files.source_lines and files.new_source_lines >= ADDITIVE_SHARE * files.source_lines:
+        cap = min(cap, FILE_BONUS_CAPS[-1][1])
+    _cap_file_bonus(decision, cap)
 
 
 # "Move X into its own module", "Rename helpers", "Split foo.rs into ...": code changes place, not behaviour.

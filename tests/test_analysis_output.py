@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commitwatch.analysis import PROMPT_VERSION, schema_hash
 from commitwatch.analysis.grounding import CVE_REMOVED, ground, normalise_area
@@ -131,6 +133,37 @@ def test_language_check_on_analyses():
     assert in_language(prose(english), "en")
     assert not in_language(prose(english), "zh-CN")
     assert in_language(["OK"], "zh-CN")  # too little prose to judge
+
+
+# The identifier pattern before it was made linear: the reference for what it removes.
+_QUADRATIC_IDENTIFIER = re.compile(
+    r"[A-Za-z0-9_]*[_./\\:#@=-][A-Za-z0-9_./\\:#@=-]*"
+    r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z0-9]{2,}s?\b|\b\w*\d\w*\b"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aZbY19_-./:#@=é 中`\n", max_size=60))
+def test_identifier_pattern_removes_what_it_removed_before(text):
+    from commitwatch.analysis.language import _IDENTIFIER
+
+    assert _IDENTIFIER.sub(" ", text) == _QUADRATIC_IDENTIFIER.sub(" ", text)
+
+
+def test_language_check_is_linear_on_one_long_word():
+    """200 KB of one word took about 5 minutes (each character scanned to the word's end); a child
+    process with a 60 s limit would be killed. Linear, it takes a few hundredths of a second."""
+    import subprocess
+    import sys
+
+    code = (
+        "from commitwatch.analysis.language import chinese_share\n"
+        "for word in ('a' * 200_000, 'aé' * 100_000, 'Ab' * 100_000, '1' * 200_000, 'A' * 199_999 + 'a'):\n"
+        "    chinese_share(['新增 ' + word + ' 支持'])\n"
+        "print('done')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "done"
 
 
 def test_prompts_exist_for_both_languages_and_differ_only_by_schema_where_asked():

@@ -16,9 +16,12 @@ from ..models import Analysis
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CODE = re.compile(r"`[^`]*`")
 _URL = re.compile(r"https?://\S+")
-# snake_case, dotted.names, paths/with/slashes, --flags, camelCase, ACRONYMS, words with digits
+# snake_case, dotted.names, paths/with/slashes, --flags, camelCase, ACRONYMS, words with digits.
+# Linear time: a token that starts with a letter, digit or _ is tried only where such a run starts (the
+# look-behind), never from inside it, where it cannot match if it did not at the run's start; without
+# that, one long word without a separator cost a scan to its end from each of its characters.
 _IDENTIFIER = re.compile(
-    r"[A-Za-z0-9_]*[_./\\:#@=-][A-Za-z0-9_./\\:#@=-]*"
+    r"(?<![A-Za-z0-9_])[A-Za-z0-9_]+[_./\\:#@=-][A-Za-z0-9_./\\:#@=-]*|[_./\\:#@=-][A-Za-z0-9_./\\:#@=-]*"
     r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z0-9]{2,}s?\b|\b\w*\d\w*\b"
 )
 _LATIN = re.compile(r"[A-Za-z]")

@@ -234,3 +234,33 @@ def test_the_run_lookup_says_why_context_is_missing_once_per_report(gh: FakeGitH
     note = limited.enrich(REPO, REPO, "main", other, "en").note
     limited.close()
     assert note is not None and note.startswith("No pull request context for 3 commits: GitHub's rate limit")
+
+
+def test_the_end_of_a_run_prunes_cached_answers_older_than_30_days(gh: FakeGitHub, tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    from commitwatch.sources.github import PullLookup
+
+    db = tmp_path / "prune.db"
+    commits = shas(3)
+    populate(gh, commits)
+    gh.fail_graphql = True  # REST: one conditional GET, one cached answer per commit
+    settings = GitHubSettings(api_url=gh.api_url)
+    with Store.open(db) as store:
+        old_url = f"{gh.api_url}/repos/{REPO}/commits/{'0' * 40}/pulls"
+        store.save_http_etag(old_url, '"old"', b"[]")
+        store.save_http_etag(f"{gh.api_url}/repos/{REPO}/commits/{'1' * 40}/pulls", '"recent"', b"[]")
+    forty_days_ago = datetime.now(timezone.utc) - timedelta(days=40)
+    with sqlite3.connect(db) as conn:  # as a run 40 days ago left it, in the format the store writes
+        conn.execute("UPDATE http_cache SET stored_at = ? WHERE url = ?", (forty_days_ago.isoformat(timespec="seconds"), old_url))
+    with Store.open(db) as store:
+        lookup = PullLookup(settings, store, {"GITHUB_TOKEN": TOKEN})
+        assert lookup.enrich(REPO, REPO, "main", commits, "en").note is None
+        assert store.http_etag(old_url) is not None  # not during the run
+        lookup.close()
+    with sqlite3.connect(db) as conn:
+        etags = sorted(row[0] for row in conn.execute("SELECT etag FROM http_cache"))
+    assert '"old"' not in etags and '"recent"' in etags and len(etags) == 1 + len(commits)
+    with Store.open(db) as store:  # the bound is the store's: 30 days by default, any other on request
+        assert store.prune_http_cache(now=datetime.now(timezone.utc) + timedelta(days=31)) == 1 + len(commits)

@@ -561,6 +561,8 @@ class PullLookup:
         return Enrichment(context.pulls, note)
 
     def close(self) -> None:
+        """The end of the run: close the client and, when it was used, drop old cached answers."""
         if self._client is not None:
             self._client.close()
             self._client = None
+            self.store.prune_http_cache()

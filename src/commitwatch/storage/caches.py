@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from .core import StoreCore, _now, _text, _utc
+
+#: How long a GitHub answer's ETag and body (``http_cache``) are kept after they were stored.
+HTTP_CACHE_DAYS = 30
 
 
 class CacheStore(StoreCore):
-    """The structured-output mode each server and model accepted (``llm_modes``)."""
+    """The structured-output mode each server and model accepted (``llm_modes``), and the bound on the
+    GitHub answers kept for conditional requests (``http_cache``)."""
 
     def llm_mode(self, base_url: str, model: str) -> str | None:
         """The mode a past run negotiated with this server (base URL without a trailing slash) and model."""
@@ -44,3 +50,11 @@ class CacheStore(StoreCore):
         with self._read() as conn:
             rows = conn.execute("SELECT base_url, model, mode FROM llm_modes ORDER BY base_url, model").fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
+
+    def prune_http_cache(self, now: datetime | None = None, days: int = HTTP_CACHE_DAYS) -> int:
+        """Drop the GitHub answers (``http_cache``) stored more than ``days`` days before ``now``; returns
+        how many. Their URLs are asked again without an ETag (one full answer, stored afresh), so the
+        table holds only what recent runs asked for. A date SQLite cannot read is kept."""
+        cutoff = _utc((now or _now()) - timedelta(days=days))
+        with self._write() as conn:
+            return conn.execute("DELETE FROM http_cache WHERE julianday(stored_at) < julianday(?)", (cutoff,)).rowcount

@@ -251,9 +251,9 @@ def test_the_end_of_a_run_prunes_cached_answers_older_than_30_days(gh: FakeGitHu
         old_url = f"{gh.api_url}/repos/{REPO}/commits/{'0' * 40}/pulls"
         store.save_http_etag(old_url, '"old"', b"[]")
         store.save_http_etag(f"{gh.api_url}/repos/{REPO}/commits/{'1' * 40}/pulls", '"recent"', b"[]")
-    forty_days_ago = datetime.now(timezone.utc) - timedelta(days=40)
+    forty_days_ago = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat(timespec="seconds")
     with sqlite3.connect(db) as conn:  # as a run 40 days ago left it, in the format the store writes
-        conn.execute("UPDATE http_cache SET stored_at = ? WHERE url = ?", (forty_days_ago.isoformat(timespec="seconds"), old_url))
+        conn.execute("UPDATE http_cache SET stored_at = ? WHERE url = ?", (forty_days_ago, old_url))
     with Store.open(db) as store:
         lookup = PullLookup(settings, store, {"GITHUB_TOKEN": TOKEN})
         assert lookup.enrich(REPO, REPO, "main", commits, "en").note is None

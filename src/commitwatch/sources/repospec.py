@@ -29,14 +29,15 @@ _FORMS_HINT = (
 )
 
 
-def resolve_repo(spec: str, github: str | None = None) -> RepoRef:
+def resolve_repo(spec: str, github: str | None = None, *, origin: bool = True) -> RepoRef:
     """Resolve a ``--repo`` value.
 
     An existing path, or one that looks like a path (``/``, ``./``, ``~``, ``.``), is a local repository
     read in place; a URL (``https://``, ``ssh://``, ``git://``, ``file://``, ``user@host:path``) is a
     remote mirrored under the cache; ``owner/name`` is ``https://github.com/owner/name.git`` unless a
     directory of that name exists. ``github`` ("owner/name") overrides the detected GitHub identity.
-    Raises ``SourceError`` for a local-looking path that does not exist.
+    Raises ``SourceError`` for a local-looking path that does not exist. ``origin=False`` leaves a local
+    repository's GitHub identity (its ``origin`` remote, one git process) unread: for its name and key.
     """
     spec = spec.strip()
     if not spec:
@@ -47,7 +48,7 @@ def resolve_repo(spec: str, github: str | None = None) -> RepoRef:
         return _remote(spec, spec, github)
     path = Path(spec).expanduser()
     if path.exists():
-        return _local(spec, path, github)
+        return _local(spec, path, github, origin)
     if spec.startswith(_LOCAL_PREFIXES):
         raise SourceError(f"no such path: {spec}", hint="Check the path of the local repository.")
     match = _SHORTHAND.match(spec)
@@ -106,10 +107,10 @@ def _remote(spec: str, url: str, github: str | None) -> RepoRef:
     return RepoRef(spec=spec, kind="remote", name=name, slug=slugify(name), url=url, github=github)
 
 
-def _local(spec: str, path: Path, github: str | None) -> RepoRef:
+def _local(spec: str, path: Path, github: str | None, origin: bool = True) -> RepoRef:
     path = path.resolve()
     name = path.parent.name if path.name == ".git" else _strip_git(path.name) or path.name
-    if github is None:
+    if github is None and origin:
         github = _github_from_origin(path)
     return RepoRef(spec=spec, kind="local", name=name, slug=slugify(name), path=str(path), github=github)
 

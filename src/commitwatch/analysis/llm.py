@@ -229,6 +229,7 @@ class LLMClient:
             self._check_breaker()
             await self.limiter.acquire()
             await self._slots.acquire(priority)
+            held = True
             try:
                 self._check_breaker()
                 mode = self.mode
@@ -238,12 +239,18 @@ class LLMClient:
                     on_attempt()
                 started = time.monotonic()
                 try:
-                    text = await self.sdk.post(
-                        "/chat/completions",
-                        cast_to=str,
-                        body=self._body(model, messages, max_tokens or settings.max_output_tokens, mode, schema,
-                                        schema_name),
-                    )
+                    try:
+                        text = await self.sdk.post(
+                            "/chat/completions",
+                            cast_to=str,
+                            body=self._body(model, messages, max_tokens or settings.max_output_tokens, mode,
+                                            schema, schema_name),
+                        )
+                    finally:
+                        held = False
+                        self._slots.release()
+                    # the slot is free: let the request waiting for it leave before this reply is read
+                    await asyncio.sleep(0)
                     reply = self._reply(text, model, mode)
                 except openai.APITimeoutError:
                     failure = LLMFailure("timeout", f"timeout {settings.timeout:g} s")
@@ -268,7 +275,8 @@ class LLMClient:
                             hook(reply, messages)
                     return reply
             finally:
-                self._slots.release()
+                if held:
+                    self._slots.release()
             if failure.kind == "response_format":
                 if self._downgrade(mode) is None:
                     raise LLMFailure("rejected", failure.detail, status=failure.status) from failure

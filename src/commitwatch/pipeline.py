@@ -152,7 +152,11 @@ async def _run_all(
     if "html" in settings.formats:  # its Markdown and sanitizer packages load on first use: not in a thread
         markup("")
     if pool is not None and not _all_ran_before(shared):
-        shared.start_client_code()  # requests are likely: import the LLM stack while git collects
+        # requests are likely: import the LLM stack while git collects, one repository at a time until it
+        # is in (parsing git's output holds the interpreter lock: four at once slow the import, and the
+        # first request, by half a second), then COLLECT_WORKERS at once
+        shared.collect_slots = asyncio.Semaphore(1)
+        shared.start_client_code().add_done_callback(lambda _: _widen(shared.collect_slots, COLLECT_WORKERS - 1))
     if pool is not None:
         async with pool:
             results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
@@ -432,6 +436,11 @@ def _failed(run_: _Run, name: str, collected: Collected | None, error: Commitwat
     return RepoResult(name, error=error)
 
 
+def _widen(slots: asyncio.Semaphore, more: int) -> None:
+    for _ in range(more):
+        slots.release()
+
+
 def _all_ran_before(run_: _Run) -> bool:
     """Whether this exact run (every repository, window and settings) finished ``ok`` before: then its
     analyses are most likely all stored, and the LLM stack is imported only if a request turns out due."""
@@ -440,7 +449,7 @@ def _all_ran_before(run_: _Run) -> bool:
         return False
     fingerprint = _fingerprint(run_.settings, run_.llm)
     try:
-        refs = [resolve_repo(config.repo, github=config.github) for config in run_.request.repos]
+        refs = [resolve_repo(config.repo, github=config.github, origin=False) for config in run_.request.repos]
     except CommitwatchError:
         return False
     return all(run_.store.ran_before(ref, window, fingerprint) for ref in refs)
@@ -448,7 +457,7 @@ def _all_ran_before(run_: _Run) -> bool:
 
 def _name(config: RepoConfig) -> str:
     try:
-        return resolve_repo(config.repo, github=config.github).name
+        return resolve_repo(config.repo, github=config.github, origin=False).name
     except CommitwatchError:
         return config.repo
 

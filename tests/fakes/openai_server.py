@@ -232,6 +232,7 @@ class FakeOpenAI:
         self._thread: threading.Thread | None = None
         self.active = 0
         self.max_active = 0
+        self.connections = 0  # TCP connections accepted: a keep-alive client opens one per slot
 
     # --- lifecycle ---
     def start(self) -> FakeOpenAI:
@@ -244,13 +245,21 @@ class FakeOpenAI:
             def log_message(self, format: str, *args: Any) -> None:  # silence
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                with fake._lock:
+                    fake.connections += 1
+
             def do_POST(self) -> None:
                 fake._handle(self)
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/_stats"):
+                if self.path.split("?")[0].rstrip("/").endswith("/_stats"):
                     with fake._lock:
-                        stats = {"requests": len(fake.requests), "max_active": fake.max_active}
+                        stats = {"requests": len(fake.requests), "max_active": fake.max_active,
+                                 "connections": fake.connections}
+                        if "timeline" in self.path:  # (received, replied, highlights?) per request, monotonic
+                            stats["timeline"] = [(r.received, r.replied, r.is_highlights) for r in fake.requests]
                     fake._send(self, Reply.raw(200, json.dumps(stats).encode()))
                     return
                 fake._send(self, Reply.raw(200, b'{"object":"list","data":[{"id":"fake-model","object":"model"}]}'))

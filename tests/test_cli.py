@@ -219,6 +219,32 @@ def test_console_script_runs(tmp_path, day_repo):
     assert (tmp_path / "o/2026/proj/2026-02-07.md").exists()
 
 
+
+def test_the_console_script_skips_teardown_but_not_exit_handlers_output_or_the_code(tmp_path, day_repo):
+    """``entry`` ends the process with ``os._exit`` after the command: exit handlers still run (a
+    ``sitecustomize`` registers one), piped output arrives whole, and the exit code is the command's."""
+    site = tmp_path / "site"
+    site.mkdir()
+    marker = tmp_path / "atexit-ran"
+    (site / "sitecustomize.py").write_text(
+        f"import atexit, pathlib\natexit.register(lambda: pathlib.Path({str(marker)!r}).write_text('yes'))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COMMITWATCH_CACHE_DIR": str(tmp_path / "c"),
+           "PYTHONPATH": str(site), "COMMITWATCH_DB": str(tmp_path / "s.db")}
+    command = [sys.executable, "-m", "commitwatch"]
+    proc = subprocess.run([*command, "report", "--repo", str(day_repo.path), "--date", "2026-02-07",
+                           "--output-dir", str(tmp_path / "o"), "--format", "md"], capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert marker.read_text() == "yes"
+    assert str(tmp_path / "o/2026/proj/2026-02-07.md") in proc.stderr.replace("\n", "")  # the last lines came
+    listing = subprocess.run([*command, "--help"], capture_output=True, text=True, env=env)
+    assert listing.returncode == 0 and "run" in listing.stdout and listing.stdout.endswith("\n")
+    failed = subprocess.run([*command, "report", "--repo", str(tmp_path / "nope")], capture_output=True, text=True,
+                            env=env)
+    assert failed.returncode == 3
+    assert "no such path" in failed.stderr
+
 def test_cli_docs_are_current():
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.run([sys.executable, str(root / "scripts" / "gen_docs.py"), "--check"],

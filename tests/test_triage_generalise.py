@@ -151,3 +151,53 @@ def test_rollbacks_are_reverts(subject: str) -> None:
     body = "*** Reason for rollback ***\n\nBreaks the nightly Android build.\n"
     kind, _ = judged(subject, [("java/com/example/cache/Store.java", 10, 30)], body=body)
     assert kind is T.REVERT
+
+
+# --- interface flips and removals outside Python and Rust
+
+
+def test_flipping_a_flag_changes_a_default() -> None:
+    files: list[File] = [("core/src/main/scala/Options.scala", 3, 3), ("core/src/test/scala/OptionsSpec.scala", 8, 2)]
+    result = triage(commit("Flip `--strict_visibility_checks`", files))
+    assert (result.change_type, result.importance) == (T.FEATURE, HIGH)
+    assert any(reason.key == "default_change" for reason in result.reasons)
+
+
+def test_removing_compatibility_with_old_versions_is_breaking() -> None:
+    files: list[File] = [("src/compat/legacy_abi.c", 4, 90), ("src/compat/abi.h", 2, 12)]
+    result = triage(commit("Remove compatibility with glibc older than 2.17", files))
+    assert result.change_type is T.FEATURE and result.breaking
+
+
+def test_a_body_that_says_breaking_makes_a_move_a_feature() -> None:
+    files: list[File] = [
+        ("D", "core/src/handlers/cookies.rs", 0, 140),
+        ("A", "contrib/src/handlers/cookies.rs", 140, 0),
+    ]
+    body = (
+        "The `Cookies` handler now lives in the contrib crate.\n\nThis is a breaking change: import it from `contrib`."
+    )
+    result = triage(commit("Move the `Cookies` handler to the contrib crate", files, body=body))
+    assert (result.change_type, result.breaking) == (T.FEATURE, True)
+
+
+# --- unprefixed titles: formatters, licences, the ML optimizer, "avoid ... twice"
+
+
+@pytest.mark.parametrize(
+    ("subject", "files", "expected"),
+    [
+        ("Run perltidy over the test harness", [("t/lib/Harness.pm", 30, 30)], T.STYLE),
+        ("Switch the license to MPL-2.0", [("LICENSE", 373, 201), ("src/main.c", 1, 1)], T.CHORE),
+        ("Relicense the SDK under Apache-2.0", [("sdk/LICENSE", 200, 21), ("sdk/client.go", 1, 1)], T.CHORE),
+        ("Support the Lion optimizer in the trainer", [("trainer/optim.py", 60, 4)], T.FEATURE),
+        ("Avoid hashing the request body twice in the signer", [("signer/sign.go", 12, 20)], T.PERF),
+    ],
+)
+def test_unprefixed_title_words(subject: str, files: list[File], expected: ChangeType) -> None:
+    assert judged(subject, files)[0] is expected
+
+
+def test_a_library_vendored_under_underscore_vendor_is_a_dependency() -> None:
+    files: list[File] = [("src/tool/_vendor/idna/core.py", 8, 3), ("src/tool/_vendor/vendor.txt", 1, 1)]
+    assert judged("Upgrade idna to 3.10", files) == (T.DEPS, LOW)

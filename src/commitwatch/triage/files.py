@@ -49,7 +49,7 @@ LOCKFILE_NAMES = frozenset({
     "packages.lock.json", "gradle.lockfile", "conda-lock.yml", "podfile.lock", "cartfile.resolved",
 })  # fmt: skip
 VENDORED_DIRS = frozenset(
-    {"vendor", "vendored", "third_party", "third-party", "thirdparty", "3rdparty", "node_modules"}
+    {"vendor", "_vendor", "vendored", "third_party", "third-party", "thirdparty", "3rdparty", "node_modules"}
 )
 GENERATED_DIRS = frozenset({"generated", "__generated__", "__snapshots__"})
 GENERATED_SUFFIXES = (

@@ -89,6 +89,7 @@ PERF_PHRASE_RE = re.compile(
     r"\b(?:reduc(?:e[sd]?|ing)\s+(?:\w+\s+){0,2}?(?:allocations?|contention|overhead|latency|memory(?: usage)?|copies|"
     r"copying|cpu usage|syscalls?|round[- ]trips?)"
     r"|avoid(?:s|ing)?\s+(?:\w+\s+)?(?:redundant|unnecessary|extra|repeated|needless|superfluous)"
+    r"|avoid(?:s|ing)?\s+(?:[\w`]+\s+){1,5}?twice"
     r"|avoid(?:s|ing)?\s+(?:\w+\s+){0,2}?(?:allocat\w+|copy(?:ing)?|copies|bank conflicts|contention|recomput\w+|"
     r"reallocat\w+|locking)"
     r"|improv(?:e[sd]?|ing)\s+(?:[\w.`()]+\s+){0,4}?(?:performance|throughput|latency)"
@@ -96,7 +97,7 @@ PERF_PHRASE_RE = re.compile(
     r"|push(?:es|ed|ing)?\s+down\s+(?:\w+\s+)?(?:filters?|predicates?|projections?|limits?)"
     r"|(?:filter|predicate) pushdown"
     r"|fast(?:er)?[- ]paths?|fus(?:e|es|ing)\b|fused\s+(?:[\w+-]+\s+){0,4}kernels?|"
-    r"speed(?:s|ing)?[ -]?up|faster|optimi[sz]\w*|"
+    r"speed(?:s|ing)?[ -]?up|faster|optimi[sz](?!ers?\b)\w*|"
     r"accelerat\w+|paralleli[sz]\w*|vectori[sz]\w*|zero[- ]copy)\b",
     re.IGNORECASE,
 )

@@ -69,6 +69,13 @@ def breaking_step(ctx: Context) -> None:
         decision.mark_breaking("[x] Breaking change")
     if match := BREAKING_BODY_RE.search(body):
         decision.mark_breaking(match.group(0))
+    worded = decision.deciding is not None and decision.deciding.key == "title_word"
+    if decision.breaking is not None and worded and decision.change_type in (T.REFACTOR, T.STYLE, T.CHORE):
+        # "Move `Host` extractor to axum-extra" with "This is a breaking change": users must change their
+        # code, so it is no refactor (issue 13: an interface change is typed by its effect); a type the
+        # author wrote ("refactor!: split the engine") stays
+        shown = decision.breaking[:80]
+        decision.overrule(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
     if decision.breaking is not None:
         text = ctx.title.text
         deprecated = SOFT_DEPRECATED_RE.search(text)

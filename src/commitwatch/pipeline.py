@@ -7,10 +7,11 @@
     once, after every repository:            deliver (publish, notify)
 
 Each stage is one function below and passes a typed object on (``stages``: ``Collected`` → ``Triaged``
-→ ``Analysed`` → ``RepoResult``); a stage that plugs in later (GitHub pull requests in ``enrich``,
-publishing and notifications in ``deliver``) fills in its function. Stages that may import run under
-the ``gate``; ``openai`` is imported only once a request is due. ``cli.py``
-builds ``Settings`` and a ``RunRequest``; nothing here parses flags. ``report`` is a run of one.
+→ ``Analysed`` → ``RepoResult``); what they share is a ``runstate.RunState``. A stage that plugs in
+later (GitHub pull requests in ``enrich``, publishing and notifications in ``deliver``) fills in its
+function. Stages that may import run under the ``gate``; ``openai`` is imported only once a request is
+due. ``cli.py`` builds ``Settings`` and a ``RunRequest``; nothing here parses flags. ``report`` is a run
+of one.
 
 Failure: a repository whose source fails is reported failed (its run recorded so) and the others go on.
 Every analysis is stored the moment it finishes and every report the moment it is written, so a crash
@@ -21,23 +22,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .analysis import PROMPT_VERSION, AnalysisPool, PullText, analyze_commits, api_key_for, load_client_code
+from .analysis import AnalysisPool, PullText, analyze_commits, api_key_for
 from .cache import AnalysisCache, Item, remember_mode, remembered_modes
 from .config import LLMSettings, RepoConfig, Settings
 from .errors import CommitwatchError
-from .gate import ImportGate
 from .models import CommitEntry, PullRequest, ReportData, Usage
 from .progress import RunProgress
-from .redact import redact_commits, redact_pull_text, redact_report, redact_text, redaction_warning, safe_url
+from .redact import redact_commits, redact_pull_text, redact_report, redact_text, redaction_warning
 from .render.html import markup
 from .reportfiles import report_paths, report_stem, write_atomic, write_feeds, write_report
+from .runstate import COLLECT_WORKERS, RunState, all_ran_before, fingerprint, record_failure, repo_name, widen
 from .selection import select
 from .sources import missing_objects_warning, open_repository, resolve_repo
 from .sources.github import PullLookup
@@ -54,7 +53,7 @@ from .stages import (
     analyzer_counts,
     without_patches,
 )
-from .storage import Store, StoreError
+from .storage import Store
 from .triage import triage
 
 __all__ = [
@@ -63,44 +62,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-COLLECT_WORKERS = 4  # repositories collected at once (git subprocesses; the machine's disks and cores)
-
-
-@dataclass
-class _Run:
-    """What every repository's stages share."""
-
-    settings: Settings
-    request: RunRequest
-    store: Store
-    progress: RunProgress
-    now: datetime | None
-    llm: LLMSettings | None
-    pool: AnalysisPool | None
-    collect_slots: asyncio.Semaphore
-    # redact, enrich and triage are CPU-bound (the interpreter lock): run side by side, ten repositories
-    # would all finish together, late; one at a time, the first one's requests leave while the rest wait
-    cpu_lane: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
-    gate: ImportGate = field(default_factory=ImportGate)
-    client_code: asyncio.Task[None] | None = None  # importing the LLM stack, once a request is due
-    pull_lookup: PullLookup | None = None  # GitHub pull requests (``enrich``)
-
-    def start_client_code(self) -> asyncio.Task[None]:
-        """Import the LLM stack (``analysis.load_client_code``), once, alone (``gate``)."""
-        if self.client_code is None:
-            self.client_code = asyncio.ensure_future(self._load_client_code())
-        return self.client_code
-
-    async def client_ready(self) -> None:
-        """Wait for the LLM stack, importing it now if the run did not expect requests: a rerun whose
-        analyses all come from the store never imports ``openai``."""
-        await self.start_client_code()
-
-    async def _load_client_code(self) -> None:
-        async with self.gate.exclusive():
-            await asyncio.to_thread(load_client_code, self.settings.language)
-
 
 # --- the run -----------------------------------------------------------------------------------------------
 
@@ -119,7 +80,7 @@ def run(
     watcher = progress or RunProgress()
     llm = settings.llm if request.use_llm and settings.llm.configured else None
     api_key = api_key_for(llm, environ) if llm is not None else None
-    watcher.started([_name(repo) for repo in request.repos])
+    watcher.started([repo_name(repo) for repo in request.repos])
     env = os.environ if environ is None else environ
     lookup = PullLookup(settings.github, store, env)
     try:
@@ -147,16 +108,16 @@ async def _run_all(
     pool = None
     if llm is not None and api_key is not None:
         pool = AnalysisPool(llm, api_key, modes=remembered_modes(store, llm), on_usage=progress.usage)
-    shared = _Run(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS),
+    shared = RunState(settings, request, store, progress, now, llm, pool, asyncio.Semaphore(COLLECT_WORKERS),
                   pull_lookup=lookup)
     if "html" in settings.formats:  # its Markdown and sanitizer packages load on first use: not in a thread
         markup("")
-    if pool is not None and not _all_ran_before(shared):
+    if pool is not None and not all_ran_before(shared):
         # requests are likely: import the LLM stack while git collects, one repository at a time until it
         # is in (parsing git's output holds the interpreter lock: four at once slow the import, and the
         # first request, by half a second), then COLLECT_WORKERS at once
         shared.collect_slots = asyncio.Semaphore(1)
-        shared.start_client_code().add_done_callback(lambda _: _widen(shared.collect_slots, COLLECT_WORKERS - 1))
+        shared.start_client_code().add_done_callback(lambda _: widen(shared.collect_slots, COLLECT_WORKERS - 1))
     if pool is not None:
         async with pool:
             results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
@@ -169,9 +130,9 @@ async def _run_all(
     return RunOutcome(list(results), usage, cost)
 
 
-async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
+async def _repository(run_: RunState, config: RepoConfig) -> RepoResult:
     """One repository through every stage; its failure is its own."""
-    name = _name(config)
+    name = repo_name(config)
     collected: Collected | None = None
     try:
         async with run_.collect_slots:
@@ -190,10 +151,10 @@ async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
         async with run_.gate.shared():
             result = await asyncio.to_thread(write, run_, analysed)
     except CommitwatchError as error:
-        return _failed(run_, name, collected, error)
+        return record_failure(run_, name, collected, error)
     except Exception as error:  # a bug must not cost the other repositories their reports
         log.exception("%s: internal error", name)
-        return _failed(run_, name, collected, InternalError(f"{name}: {type(error).__name__}: {error}"))
+        return record_failure(run_, name, collected, InternalError(f"{name}: {type(error).__name__}: {error}"))
     run_.progress.written(name, result.paths)
     return result
 
@@ -201,7 +162,7 @@ async def _repository(run_: _Run, config: RepoConfig) -> RepoResult:
 # --- stage 1: collect (git) ---------------------------------------------------------------------------------
 
 
-def collect(run_: _Run, config: RepoConfig) -> Collected:
+def collect(run_: RunState, config: RepoConfig) -> Collected:
     """Open the repository, choose the window's commits, read them; record the run as started."""
     settings, store = run_.settings, run_.store
     ref = resolve_repo(config.repo, github=config.github)
@@ -215,14 +176,14 @@ def collect(run_: _Run, config: RepoConfig) -> Collected:
     commits = sorted(repository.read_commits(shas), key=lambda c: -c.committed_at.timestamp())
     lacking = missing_objects_warning(commits)  # such commits are reported with what git could read
     notes += [lacking] if lacking else []
-    run_id = store.start_run(repo_id, branch, window, _fingerprint(settings, run_.llm))
+    run_id = store.start_run(repo_id, branch, window, fingerprint(settings, run_.llm))
     return Collected(config, ref, repo_id, run_id, branch, head, window, commits, notes)
 
 
 # --- stage 2: redact (right after collect) -----------------------------------------------------------------
 
 
-def redact(run_: _Run, collected: Collected) -> Collected:
+def redact(run_: RunState, collected: Collected) -> Collected:
     """Secrets out of the commits (message, author, file names, patches) before anything else sees them:
     the store, the prompts and every output get the redacted text (``commitwatch.redact``)."""
     redaction = redact_commits(collected.commits)
@@ -237,7 +198,7 @@ def redact(run_: _Run, collected: Collected) -> Collected:
 # --- stage 3: enrich (pull requests) -----------------------------------------------------------------------
 
 
-def enrich(run_: _Run, collected: Collected) -> Collected:
+def enrich(run_: RunState, collected: Collected) -> Collected:
     """Context from outside git, before triage: the pull request behind each commit (``sources.github``;
     stored, so a rerun asks GitHub nothing). Without a token, a network or a GitHub identity (of a remote)
     the report is produced without it, and one note in its header says why."""
@@ -276,7 +237,7 @@ def triage_commits(collected: Collected) -> Triaged:
 # --- stage 5: analyse (the shared pool; the store as cache) --------------------------------------------------
 
 
-async def analyse(run_: _Run, triaged: Triaged) -> Analysed:
+async def analyse(run_: RunState, triaged: Triaged) -> Analysed:
     """Every commit's analysis (the store's, another run's, or new), then the repository's highlights."""
     c = triaged.collected
     name, items, language = c.ref.name, triaged.items, run_.settings.language
@@ -329,7 +290,7 @@ async def analyse(run_: _Run, triaged: Triaged) -> Analysed:
 # --- stage 6: write (files, snapshot, run record), as soon as the repository is done ------------------------
 
 
-def write(run_: _Run, analysed: Analysed) -> RepoResult:
+def write(run_: RunState, analysed: Analysed) -> RepoResult:
     c = analysed.triaged.collected
     settings, store = run_.settings, run_.store
     for entry in analysed.entries:
@@ -412,63 +373,3 @@ def run_report(
         raise result.error
     assert result.report is not None
     return ReportResult(result.report, result.paths, result.degraded, result.cost)
-
-
-# --- helpers ---------------------------------------------------------------------------------------------------
-
-
-def _failed(run_: _Run, name: str, collected: Collected | None, error: CommitwatchError) -> RepoResult:
-    """Record the repository's run as failed, with the reason. Best effort: when the store itself is what
-    failed (a full disk), its log is folded in first to make room, and if even that fails the error the
-    user sees is still the original one."""
-    if collected is not None:
-        for attempt in range(2):
-            try:
-                run_.store.finish_run(collected.run_id, "failed", counts={}, usage=Usage(), head_sha=None,
-                                      warnings=[f"failed: {error.message}"])
-                break
-            except StoreError as again:
-                if attempt:
-                    log.warning("%s: could not mark the run failed: %s", name, again.message)
-                else:
-                    run_.store.reclaim()
-    run_.progress.failed(name, error.message)
-    return RepoResult(name, error=error)
-
-
-def _widen(slots: asyncio.Semaphore, more: int) -> None:
-    for _ in range(more):
-        slots.release()
-
-
-def _all_ran_before(run_: _Run) -> bool:
-    """Whether this exact run (every repository, window and settings) finished ``ok`` before: then its
-    analyses are most likely all stored, and the LLM stack is imported only if a request turns out due."""
-    window = run_.request.window
-    if window is None or run_.request.since_last_run:
-        return False
-    fingerprint = _fingerprint(run_.settings, run_.llm)
-    try:
-        refs = [resolve_repo(config.repo, github=config.github, origin=False) for config in run_.request.repos]
-    except CommitwatchError:
-        return False
-    return all(run_.store.ran_before(ref, window, fingerprint) for ref in refs)
-
-
-def _name(config: RepoConfig) -> str:
-    try:
-        return resolve_repo(config.repo, github=config.github, origin=False).name
-    except CommitwatchError:
-        return config.repo
-
-
-def _fingerprint(settings: Settings, llm: LLMSettings | None) -> str:
-    """The settings that shape a report, for the run record."""
-    data = {
-        "language": settings.language,
-        "timezone": settings.timezone,
-        "model": llm.model if llm else "rules",
-        "base_url": safe_url(llm.base_url) if llm else None,
-        "prompt_version": PROMPT_VERSION if llm else None,
-    }
-    return json.dumps(data, sort_keys=True)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..models import Commit, FileCategory, FileChange, Triage
+from .hunks import Hunk, condense_patch
 from .redact import redact
 from .tokens import (
     ASCII_CHARS_PER_TOKEN,
@@ -49,11 +50,7 @@ _PRIORITY = {
     FileCategory.DOCS: 4,
 }
 DELETION_PRIORITY = 5
-CONTEXT_LINES = 1
-MAX_HUNK_LINES = 80  # longer hunks keep their first KEEP_HUNK_LINES lines
-KEEP_HUNK_LINES = 60
 MIN_PARTIAL_TOKENS = 120  # below this, a patch that does not fit whole is left out
-_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
 _NEUTRALISE = re.compile(r"(</?)(commit-data|commits-data)", re.IGNORECASE)
 
 
@@ -78,12 +75,6 @@ class PackedCommit:
     redactions: Counter[str] = field(default_factory=Counter)
     raw_tokens: float = 0.0
     trimmed: bool = False  # the budget cut something (a larger budget would send more)
-
-
-@dataclass
-class _Hunk:
-    lines: list[str]
-    changed: int  # + and - lines in ``lines``
 
 
 def neutralise(text: str) -> str:
@@ -111,93 +102,6 @@ def clip(text: str, max_raw_tokens: float, marker: str = "[… {n} more characte
         used += cost
     out = "".join(kept)
     return out.rstrip("\n") + "\n" + marker.format(n=len(text) - len(out))
-
-
-def condense_patch(patch: str, context: int = CONTEXT_LINES) -> list[_Hunk]:
-    """The hunks of one file's unified diff with at most ``context`` context lines around changes and
-    long hunks cut. Headers are recomputed so the line numbers stay right."""
-    hunks: list[_Hunk] = []
-    lines = patch.split("\n")
-    i = 0
-    while i < len(lines) and not lines[i].startswith("@@"):
-        i += 1
-    while i < len(lines):
-        match = _HUNK_HEADER.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        old_no, new_no, heading = int(match.group(1)), int(match.group(3)), match.group(5)
-        i += 1
-        body: list[str] = []
-        while i < len(lines) and not lines[i].startswith("@@"):
-            body.append(lines[i])
-            i += 1
-        while body and body[-1] == "":
-            body.pop()
-        hunks.extend(_condense_hunk(body, old_no, new_no, heading, context))
-    return hunks
-
-
-def _condense_hunk(body: list[str], old_no: int, new_no: int, heading: str, context: int) -> list[_Hunk]:
-    is_change = [line[:1] in ("+", "-") for line in body]
-    keep = [False] * len(body)
-    for idx, line_changed in enumerate(is_change):
-        if line_changed:
-            for j in range(max(0, idx - context), min(len(body), idx + context + 1)):
-                keep[j] = True
-    for idx, line in enumerate(body):
-        if line.startswith("\\") and idx > 0 and keep[idx - 1]:
-            keep[idx] = True  # "\ No newline at end of file" belongs to the line before
-    out: list[_Hunk] = []
-    run: list[str] = []
-    run_old = run_new = 0
-    old_count = new_count = changed = 0
-    old_cur, new_cur = old_no, new_no
-
-    def flush() -> None:
-        nonlocal run, changed, old_count, new_count
-        if run:
-            header = f"@@ -{run_old},{old_count} +{run_new},{new_count} @@" + (f" {heading}" if heading else "")
-            out.append(_cut_hunk([header, *run], changed))
-        run, changed, old_count, new_count = [], 0, 0, 0
-
-    for idx, line in enumerate(body):
-        kind = line[:1]
-        if keep[idx]:
-            if not run:
-                run_old, run_new = old_cur, new_cur
-            run.append(line)
-            if kind == "-":
-                old_count += 1
-                changed += 1
-            elif kind == "+":
-                new_count += 1
-                changed += 1
-            elif kind != "\\":
-                old_count += 1
-                new_count += 1
-        else:
-            flush()
-        if kind == "-":
-            old_cur += 1
-        elif kind == "+":
-            new_cur += 1
-        elif kind != "\\":
-            old_cur += 1
-            new_cur += 1
-    flush()
-    return out
-
-
-def _cut_hunk(hunk_lines: list[str], changed: int) -> _Hunk:
-    if len(hunk_lines) <= MAX_HUNK_LINES + 1:
-        return _Hunk(hunk_lines, changed)
-    kept = hunk_lines[: KEEP_HUNK_LINES + 1]
-    rest = hunk_lines[KEEP_HUNK_LINES + 1 :]
-    plus = sum(1 for line in rest if line.startswith("+"))
-    minus = sum(1 for line in rest if line.startswith("-"))
-    kept.append(f"[… {len(rest)} more lines of this hunk cut: +{plus}/-{minus}]")
-    return _Hunk(kept, changed - plus - minus)
 
 
 _PATH_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
@@ -396,7 +300,7 @@ def pack_commit(
 
 
 def _fit_hunks(
-    header: str, hunks: list[_Hunk], cap: float, clean: Callable[[str], str] | None = None
+    header: str, hunks: list[Hunk], cap: float, clean: Callable[[str], str] | None = None
 ) -> tuple[str | None, int, bool]:
     """As many hunks (and lines of the next one) as fit in ``cap`` tokens, each passed through ``clean``
     (redaction) only when it is reached; (None, 0, True) if none fit. The flag: something was cut."""
@@ -408,7 +312,7 @@ def _fit_hunks(
     partial = False
     for h_index, hunk in enumerate(hunks):
         if clean is not None:
-            hunk = _Hunk(clean("\n".join(hunk.lines)).split("\n"), hunk.changed)
+            hunk = Hunk(clean("\n".join(hunk.lines)).split("\n"), hunk.changed)
         cost = sum(raw_estimate(line) + 0.34 for line in hunk.lines)
         if used + cost <= cap - (reserve if h_index < len(hunks) - 1 else 0):
             out.extend(hunk.lines)

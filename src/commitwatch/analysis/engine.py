@@ -1,11 +1,12 @@
 """One repository's analysis with the LLM, in the run's shared pool: routing, budget, validation, fallbacks.
 
 Per commit: bot commits and commits past the run's token limit go to the rules; the rest are packed to
-the input budget (in a worker thread, while they wait for a request slot), sent (on the light model when
-the rules rate them low), validated with one repair request, asked again once if not in the report's
-language, grounded, and trimmed to the depth their final importance calls for. Any failure falls back
-to the rules for that commit, with the reason, and is counted in a warning. Then one request over the
-structured results writes the highlights (``highlights``), ahead of the commit requests still waiting.
+the input budget (``packing``; a large one in a worker thread) while they wait for a request slot, sent
+(on the light model when the rules rate them low), validated with one repair request, asked again once
+if not in the report's language, grounded, and trimmed to the depth their final importance calls for.
+Any failure falls back to the rules for that commit, with the reason, and is counted in a warning. Then
+one request over the structured results writes the highlights (``highlights``), ahead of the commit
+requests still waiting.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..models import Analysis, Commit, CommitEntry, Importance, RepoRef, Triage, Usage
+from ..models import Analysis, Commit, CommitEntry, RepoRef, Triage, Usage
 from .budget import (
-    MESSAGE_OVERHEAD,
-    PackedCommit,
     PullText,
     clip,
-    pack_commit,
     raw_estimate,
 )
 from .floor import apply_hard_floor
@@ -33,6 +31,7 @@ from .language import in_language, prose
 from .llm import ContextLengthExceeded, LLMClient, LLMFailure, Mode, Reply
 from .messages import message
 from .output import OutputError, parse_analysis
+from .packing import Job, Packing
 from .pool import cost_of, model_for
 from .prompt import Prompts, analysis_schema
 from .rules import rules_entry
@@ -42,10 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SAFETY = 0.95  # share of the input budget packing aims at; the rest absorbs estimate error
-SHRINK = 0.5  # the one shrink-and-retry after a context-length error halves the data (or less)
 MAX_ASSISTANT_ECHO = 6_000  # characters of an invalid answer quoted back in the repair request
-INLINE_PACK_BYTES = 64_000  # commits with less patch text than this are packed on the event loop
 
 
 @dataclass
@@ -60,24 +56,7 @@ class RunResult:
     model_by_commit: dict[str, str]
 
 
-@dataclass
-class _Job:
-    index: int
-    commit: Commit
-    triage: Triage
-    pull: PullText | None
-    model: str
-    scale: float = 1.0
-    packed: PackedCommit | None = None
-    packed_for: tuple[bool, float, float, float] = (True, 1.0, 0.0, 1.0)  # schema in prompt, factor, cap, scale
-    frame_raw: float | None = None  # tokens of the user message around the data
-    redactions_counted: bool = False
-    usage: Usage = field(default_factory=Usage)
-    user: tuple[str, str] | None = None  # (packed text, the user message rendered around it)
-    importance: Importance | None = None  # the entry's: the model's, raised to the hard signals' floor
-
-
-class RepoAnalysis(Highlights):
+class RepoAnalysis(Packing, Highlights):
     """One repository's commits and highlights, through the pool's client. Its own usage and warnings."""
 
     def __init__(
@@ -187,7 +166,7 @@ class RepoAnalysis(Highlights):
         if triage.bot and not self.settings.analyze_bots:
             return self._emit(rules_entry(commit, triage))
         model = model_for(self.settings, triage)
-        job = _Job(index, commit, triage, self.pulls.get(commit.sha), model)
+        job = Job(index, commit, triage, self.pulls.get(commit.sha), model)
         await self.pool.ahead.acquire(self.priority)  # packed just ahead of its slot, not all at once
         try:
             tripped = self.client.breaker.tripped_by
@@ -222,7 +201,7 @@ class RepoAnalysis(Highlights):
             self.on_entry(entry)
         return entry
 
-    def _fallback(self, job: _Job, failure: LLMFailure) -> CommitEntry:
+    def _fallback(self, job: Job, failure: LLMFailure) -> CommitEntry:
         if job.usage.requests:
             self._job_model[job.commit.sha] = job.model
         if failure.kind == "token_limit":
@@ -241,80 +220,7 @@ class RepoAnalysis(Highlights):
         return entry
 
     # --- one commit ---------------------------------------------------------------------------------
-    def _data_budget(self, job: _Job, mode: Mode, extra_raw: float = 0.0) -> float:
-        """Raw (uncalibrated) tokens the data block may use so the whole request fits the budget."""
-        if job.frame_raw is None:
-            job.frame_raw = raw_estimate(self.prompts.analysis_user(self.repo.name, job.triage, ""))
-        system = self._system_raw[mode.schema_in_prompt]
-        fixed = system + job.frame_raw + 2 * MESSAGE_OVERHEAD + 8 + extra_raw
-        cap = min(self.settings.input_token_budget, self.pool.context_cap)
-        budget = cap * SAFETY * job.scale / self.estimator.factor
-        return budget - fixed
-
-    def _pack(self, job: _Job, mode: Mode, extra_raw: float = 0.0) -> PackedCommit:
-        return pack_commit(job.commit, job.triage, self._data_budget(job, mode, extra_raw), job.pull,
-                           redacted=self.redacted)
-
-    def _repack(self, job: _Job, mode: Mode, packed: PackedCommit | None = None) -> None:
-        job.packed = packed or self._pack(job, mode)
-        job.packed_for = (mode.schema_in_prompt, self.estimator.factor, self.pool.context_cap, job.scale)
-        if not job.redactions_counted:
-            job.redactions_counted = True
-            if job.packed.redactions:
-                self.redactions.update(job.packed.redactions)
-                self.redacted_commits += 1
-
-    async def _prepack(self, job: _Job) -> None:
-        """Pack (redact, trim) the commit and render its prompt while it waits for a request slot, a large
-        one in a worker thread so the event loop keeps sending and reading other requests; ``_messages``
-        then only checks that it still fits."""
-        mode = self.client.mode
-        if _patch_bytes(job.commit) < INLINE_PACK_BYTES:  # a thread hop costs more than packing it
-            packed, user = self._pack_and_render(job, mode)
-        else:
-            packed, user = await asyncio.to_thread(self._pack_and_render, job, mode)
-        self._repack(job, mode, packed)
-        job.user = (packed.text, user)
-
-    def _pack_and_render(self, job: _Job, mode: Mode) -> tuple[PackedCommit, str]:
-        packed = self._pack(job, mode)
-        return packed, self._user(job, packed.text)
-
-    def _user(self, job: _Job, data: str) -> str:
-        """The user message around ``data``, rendered once per packed text (follow-ups reuse it)."""
-        if job.user is not None and job.user[0] is data:
-            return job.user[1]
-        return self.prompts.analysis_user(self.repo.name, job.triage, data)
-
-    def _stale(self, job: _Job, mode: Mode) -> bool:
-        """Whether the packed data must be packed again: never packed, packed for another mode or limits,
-        or the calibration moved so that it no longer fits (or, when it was trimmed, has more room)."""
-        if job.packed is None:
-            return True
-        schema_in_prompt, factor, cap, scale = job.packed_for
-        if schema_in_prompt != mode.schema_in_prompt or (cap, scale) != (self.pool.context_cap, job.scale):
-            return True
-        if abs(self.estimator.factor / factor - 1) <= 0.05:
-            return False
-        budget = self._data_budget(job, mode)
-        return job.packed.raw_tokens > budget or (job.packed.trimmed and self.estimator.factor < factor)
-
-    def _messages(self, job: _Job, mode: Mode, followup: list[dict[str, str]]) -> list[dict[str, str]]:
-        if self._stale(job, mode):
-            self._repack(job, mode)  # the mode, calibration or limits changed since this commit was packed
-        assert job.packed is not None
-        packed = job.packed
-        if followup:
-            extra = sum(raw_estimate(m["content"]) + MESSAGE_OVERHEAD for m in followup)
-            if raw_estimate(packed.text) > self._data_budget(job, mode, extra):
-                packed = self._pack(job, mode, extra)
-        return [
-            {"role": "system", "content": self.prompts.analysis_system(mode.schema_in_prompt)},
-            {"role": "user", "content": self._user(job, packed.text)},
-            *followup,
-        ]
-
-    async def _analyse_with_shrink(self, job: _Job) -> Analysis:
+    async def _analyse_with_shrink(self, job: Job) -> Analysis:
         for attempt in range(2):
             job.packed = None
             try:
@@ -326,22 +232,7 @@ class RepoAnalysis(Highlights):
                 self._shrink(job, e)
         raise AssertionError("unreachable")
 
-    def _shrink(self, job: _Job, error: ContextLengthExceeded) -> None:
-        """Prepare the one retry after a context-length error. When the server says its limit, every
-        later request of the run is capped to it and the token estimate learns its count; otherwise this
-        commit's data is halved."""
-        if error.prompt_tokens and error.messages:
-            self.estimator.observe(self.estimator.raw_messages(error.messages), error.prompt_tokens)
-        room = (error.limit or 0) - self.settings.max_output_tokens
-        if error.limit and room > 0 and room * 0.9 < self.pool.context_cap:
-            self.pool.context_cap = room * 0.9
-            if not error.prompt_tokens:
-                job.scale *= SHRINK  # the limit alone does not tell how far off our estimate was
-        else:
-            job.scale *= SHRINK
-        log.info("%s: context length exceeded (%s); retrying smaller", job.commit.short_sha, error.detail)
-
-    async def _ask(self, job: _Job | None, build: Callable[[Mode], list[dict[str, str]]], schema: dict[str, Any],
+    async def _ask(self, job: Job | None, build: Callable[[Mode], list[dict[str, str]]], schema: dict[str, Any],
                    name: str, model: str, *, priority: int = 1) -> Reply:
         need = 0
         if self.ceiling.limit is not None:
@@ -360,7 +251,7 @@ class RepoAnalysis(Highlights):
             job.usage.completion_tokens += reply.completion_tokens
         return reply
 
-    async def _analyse_once(self, job: _Job) -> Analysis:
+    async def _analyse_once(self, job: Job) -> Analysis:
         schema = analysis_schema()
 
         def ask(followup: list[dict[str, str]]) -> Any:
@@ -441,7 +332,3 @@ class RepoAnalysis(Highlights):
             out.append(message(lang, "warn.redacted", count=sum(self.redactions.values()), kinds=kinds,
                                commits=self.redacted_commits))
         return out
-
-
-def _patch_bytes(commit: Commit) -> int:
-    return sum(len(f.patch) for f in commit.files if f.patch) + len(commit.body)

@@ -1,4 +1,4 @@
-"""``Retry-After`` as the LLM client (``analysis.failures``) and the GitHub client (``sources.github``) read it."""
+"""``Retry-After`` as the LLM client (``analysis.failures``) and the GitHub client (``sources.githubapi``) read it."""
 
 from __future__ import annotations
 

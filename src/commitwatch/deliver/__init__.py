@@ -1,5 +1,6 @@
 """Delivery: where finished reports go after they are written. Reports published to GitHub
-(``github``: contents API files or issues) and the notification digest to chat and mail (``notify``,
+(``github``: files through the contents API in ``contents``, or ``issues``; ``publication`` holds what
+they share) and the notification digest to chat and mail (``notify``,
 with ``targets`` naming them safely, ``senders`` posting to each service, ``message`` building the
 digest and ``split`` fitting it to each service), with mentions
 neutralised (``mentions``). Reports are written and stored before any delivery starts, and every

@@ -317,8 +317,10 @@ class _View:
             return Markup('<a{} href="{}"><code>{}</code></a>').format(ident, url, entry.commit.short_sha)
         return Markup("<code{}>{}</code>").format(ident, entry.commit.short_sha)
 
-    def one_line(self, entry: CommitEntry, reverted_by: CommitEntry | None) -> Markup:
-        """Subject · SHA link · type · areas (· reverted the same day by SHA), as in Markdown."""
+    def one_line(self, line: offline.Line) -> Markup:
+        """Subject · SHA link · type (· rules' level) · areas (· reverted the same day by SHA · brings N
+        commits: SHAs), as in Markdown."""
+        entry, reverted_by = line.entry, line.reverted_by
         parts = [
             Markup('<span class="subject">{}</span>').format(
                 display_subject(entry.commit.subject, self.label("report.no_message"))
@@ -326,12 +328,18 @@ class _View:
             self.sha_link(entry),
             escape(self.label(f"change_type.{entry.change_type.value}")),
         ]
+        if rules := self.rules_importance(entry):
+            parts.append(escape(rules))
         if dirs := offline.areas(self.tr, entry):
             parts.append(self.rich(offline.join(dirs[: offline.AREAS_SHOWN], self.label("punct.list_separator"))))
         if reverted_by is not None:
             anchor = f"c-{reverted_by.commit.sha[:12]}"  # the revert's table row links here
             before, _slot, after = self.label("offline.reverted", sha="\x00").partition("\x00")
             parts.append(escape(before) + self.sha_link(reverted_by, anchor) + escape(after))
+        if line.brings:
+            before, _slot, after = self.tr.plural("offline.brings", len(line.brings), shas="\x00").partition("\x00")
+            links = [self.sha_link(e, f"c-{e.commit.sha[:12]}") for e in line.brings]  # their table rows link here
+            parts.append(escape(before) + escape(self.label("punct.list_separator")).join(links) + escape(after))
         return Markup(offline.SEP).join(parts)
 
     def rules_importance(self, entry: CommitEntry) -> str:
@@ -380,14 +388,14 @@ class _View:
             filter_author=str(self.author_index[commit.author.name]),
         )
 
-    def line_card(self, card: Card, entry: CommitEntry, reverted_by: CommitEntry | None, other: Card | None) -> Card:
-        """A one-line entry; a revert pair is filtered as either of its commits."""
-        line = replace(card, sections=[], notes=[], line=self.one_line(entry, reverted_by))
-        if other is not None:
+    def line_card(self, card: Card, line: offline.Line, others: list[Card]) -> Card:
+        """A one-line entry; a revert pair (a sync merge and what it brings) is filtered as any of its commits."""
+        shown = replace(card, sections=[], notes=[], line=self.one_line(line))
+        for other in others:
             for name in ("filter_imp", "filter_type", "filter_area", "filter_author"):
-                values = dict.fromkeys(getattr(card, name).split() + getattr(other, name).split())
-                setattr(line, name, " ".join(values))
-        return line
+                values = dict.fromkeys(getattr(shown, name).split() + getattr(other, name).split())
+                setattr(shown, name, " ".join(values))
+        return shown
 
     def busiest(self) -> list[dict[str, Any]]:
         lines: Counter[str] = Counter()
@@ -427,8 +435,12 @@ class _View:
                 ).strip(),
                 "cards": [cards[e.commit.sha] for e in shape.full]
                 + [
-                    self.line_card(cards[e.commit.sha], e, r, cards[r.commit.sha] if r else None)
-                    for e, r in shape.lines
+                    self.line_card(
+                        cards[line.entry.commit.sha],
+                        line,
+                        [cards[e.commit.sha] for e in line.related],
+                    )
+                    for line in shape.lines
                 ],
             }
             for shape in offline.report_shape(report)
@@ -462,9 +474,7 @@ class _View:
             "authors": [Option(str(i), normalize(a)) for a, i in self.author_index.items()],
             "rows": list(cards.values()),
             "groups": groups,
-            "generated": self.label(
-                "report.generated_at", time=self.local(report.generated_at), tz=report.window.tz
-            ),
+            "generated": self.label("report.generated_at", time=self.local(report.generated_at), tz=report.window.tz),
             "usage": self.tr.plural(
                 "report.usage",
                 usage.requests,

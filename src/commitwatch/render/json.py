@@ -40,7 +40,8 @@ Top level:
     language), ``coverage`` (share 0..1 of changed lines shown to the model, or null),
     ``files_left_out`` (paths not shown to the model) and ``signals`` (facts from the diff:
     ``{interfaces, dependencies, advisories, reverts, performance, floor, floor_reason}``, see
-    docs/json-report.md)
+    docs/json-report.md), ``brought_in_by`` (the SHA of the sync or subtree merge of the report that
+    brings the commit in, which Markdown and HTML show it under; else null)
 
 - ``warnings``: list of strings (the report's header warnings)
 - ``usage``: ``{requests, prompt_tokens, completion_tokens}``
@@ -61,6 +62,7 @@ from zoneinfo import ZoneInfo
 from commitwatch import i18n
 from commitwatch.i18n import Translator
 from commitwatch.models import CommitEntry, ReportData, Triage
+from commitwatch.render.offline import brought_in
 
 SCHEMA_VERSION = 1
 
@@ -170,6 +172,7 @@ def report_to_dict(report: ReportData, *, translator: Translator | None = None) 
     tr = translator if translator is not None else i18n.translator(report.language)
     tz = ZoneInfo(report.window.tz)
     stats = report.stats
+    synced = brought_in(report.entries)  # commits a sync merge of the window brings in (render/offline.py)
     return {
         "schema_version": SCHEMA_VERSION,
         "repo": report.repo.name,
@@ -182,7 +185,7 @@ def report_to_dict(report: ReportData, *, translator: Translator | None = None) 
         "language": report.language,
         "analyzer": {"kind": report.analyzer_kind, "model": report.model},
         "stats": {"total": stats.total, "high": stats.high, "medium": stats.medium, "low": stats.low},
-        "commits": [_commit(e, report, tz, tr) for e in report.entries],
+        "commits": [{**_commit(e, report, tz, tr), "brought_in_by": synced.get(e.commit.sha)} for e in report.entries],
         "warnings": list(report.warnings),
         "usage": {
             "requests": report.usage.requests,

@@ -376,16 +376,24 @@ class _View:
         shown = code_span(commit.short_sha)
         return f"[{shown}]({link_destination(url)})" if url else shown
 
-    def one_line(self, entry: CommitEntry, reverted_by: CommitEntry | None = None) -> str:
-        """A commit on one line: subject, SHA link, type, areas (and the revert that undid it)."""
+    def one_line(self, line: offline.Line) -> str:
+        """A commit on one line: subject, SHA link, type, areas (the rules' level when the model's is two
+        levels away, the revert that undid it, the commits a sync merge brings in)."""
+        entry = line.entry
         commit = entry.commit
         subject = escape_inline(display_subject(commit.subject, self.tr.label("report.no_message")))
         parts = [subject, self.sha_link(commit), self.md(f"change_type.{entry.change_type.value}")]
+        if (rules := offline.rules_level_apart(entry)) is not None:
+            parts.append(self.md("commit.rules_importance", level=self.tr.label(f"importance.{rules.value}")))
         if dirs := offline.areas(self.tr, entry):
             parts.append(self.rich(offline.join(dirs[: offline.AREAS_SHOWN], self.tr.label("punct.list_separator"))))
-        if reverted_by is not None:
+        if line.reverted_by is not None:
             label = escape_inline(self.tr.label("offline.reverted", sha="QQSLOTQQ"))
-            parts.append(label.replace("QQSLOTQQ", self.sha_link(reverted_by.commit)))
+            parts.append(label.replace("QQSLOTQQ", self.sha_link(line.reverted_by.commit)))
+        if line.brings:
+            label = escape_inline(self.tr.plural("offline.brings", len(line.brings), shas="QQSLOTQQ"))
+            shas = self.tr.label("punct.list_separator").join(self.sha_link(e.commit) for e in line.brings)
+            parts.append(label.replace("QQSLOTQQ", shas))
         return SEP.join(parts)
 
     def analysis_sections(self, entry: CommitEntry, analysis: Analysis) -> list[Section]:
@@ -476,7 +484,7 @@ class _View:
             label = self.tr.label("group.heading", marker=MARKERS[shape.level], name=name, count=count)
             group_heading = headings(3, label)
             blocks = [self.commit_block(e, headings(4, self.commit_heading_text(e))) for e in shape.full]
-            lines = [self.one_line(e, revert) for e, revert in shape.lines]
+            lines = [self.one_line(line) for line in shape.lines]
             groups.append(Group(group_heading, blocks, lines))
 
         entries_toc = [TocEntry(0, repo.link), TocEntry(1, stats.link)]

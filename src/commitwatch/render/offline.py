@@ -12,13 +12,17 @@ labels are filled with placeholders (``fill``) and the data spans are put in the
 
 Shape (issue 13): medium and high commits get a full entry; low commits are one line; a commit and its
 revert, both in the report, are one line in the original's group ("reverted the same day by …"), and
-the revert is not shown again in its own group.
+the revert is not shown again in its own group. Subtree and sync merges appear once: the commits that a
+sync merge brings in (reachable in the window only through its second and later parents) are not shown
+in their own groups (nor counted in their headings) but named on the merge's one line ("brings 3
+commits: …"); the table, the statistics and the JSON keep every one of them (JSON marks them with
+``brought_in_by``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from commitwatch.i18n import Translator
@@ -195,13 +199,73 @@ def rules_level_apart(entry: CommitEntry) -> Importance | None:
 # --- the report's shape -------------------------------------------------------------------------------------
 
 
+# The reasons that make a merge commit a sync of other work (triage.history): its second parents' commits
+# are reported once, under it.
+SYNC_REASONS = frozenset({"merge_commit", "subtree_sync", "release_merge"})
+
+
+def is_sync_merge(entry: CommitEntry) -> bool:
+    reasons = entry.triage.reasons
+    return entry.commit.is_merge and bool(reasons) and reasons[0].key in SYNC_REASONS
+
+
+def brought_in(entries: Sequence[CommitEntry]) -> dict[str, str]:
+    """``{sha: merge sha}`` for every commit of the window that a sync merge of the window brings in:
+    reachable from the merge's second (or later) parents without leaving the window, and not from its
+    first parent. A commit two syncs bring is under the newer one (the first in ``entries``). In memory,
+    over the parents the commits carry: no git call."""
+    in_window = {e.commit.sha: e.commit for e in entries}
+
+    def reach(starts: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        stack = [sha for sha in starts if sha in in_window]
+        while stack:
+            sha = stack.pop()
+            if sha in seen:
+                continue
+            seen.add(sha)
+            stack.extend(p for p in in_window[sha].parents if p in in_window and p not in seen)
+        return seen
+
+    by: dict[str, str] = {}
+    for e in entries:
+        if not is_sync_merge(e):
+            continue
+        parents = e.commit.parents
+        for sha in sorted(reach(parents[1:]) - reach(parents[:1])):
+            if sha != e.commit.sha and sha not in by:
+                by[sha] = e.commit.sha
+    # a merge that is itself brought in hands its commits to the merge that brought it
+    for sha, merge in list(by.items()):
+        seen = {sha}
+        while merge in by and merge not in seen:
+            seen.add(merge)
+            merge = by[merge]
+        by[sha] = merge
+    return by
+
+
+@dataclass
+class Line:
+    """A one-line entry: the commit, the revert that undid it (both in the report), and the commits it
+    brings in when it is a sync merge (newest first)."""
+
+    entry: CommitEntry
+    reverted_by: CommitEntry | None = None
+    brings: tuple[CommitEntry, ...] = ()
+
+    @property
+    def related(self) -> tuple[CommitEntry, ...]:
+        """The other commits this line stands for (the revert, the commits brought in)."""
+        return ((self.reverted_by,) if self.reverted_by is not None else ()) + self.brings
+
+
 @dataclass
 class GroupShape:
     level: Importance
-    entries: list[CommitEntry]  # every commit of the level (the heading's count)
+    entries: list[CommitEntry]  # the level's commits, less those a sync merge brings in (the heading's count)
     full: list[CommitEntry] = field(default_factory=list)  # entries with their analysis shown
-    # one-line entries: (commit, the revert that undid it when both are in the report)
-    lines: list[tuple[CommitEntry, CommitEntry | None]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)  # one-line entries
 
 
 def report_shape(report: ReportData) -> list[GroupShape]:
@@ -210,18 +274,29 @@ def report_shape(report: ReportData) -> list[GroupShape]:
     pairs = revert_pairs([e.commit for e in entries], [e.triage.signals.reverts for e in entries])
     by_sha = {e.commit.sha: e for e in entries}
     reverted_by = {original: by_sha[revert] for revert, original in pairs.items()}
+    synced = brought_in(entries)
+    brings: dict[str, list[CommitEntry]] = {}
+    for e in entries:
+        if e.commit.sha in synced:
+            brings.setdefault(synced[e.commit.sha], []).append(e)
     groups: list[GroupShape] = []
     for level, level_entries in report.grouped():
-        if not level_entries:
+        shown = [e for e in level_entries if e.commit.sha not in synced]  # the rest are on their merge's line
+        if not shown:
             continue
-        group = GroupShape(level, list(level_entries))
+        group = GroupShape(level, shown)
         for e in level_entries:
-            if e.commit.sha in pairs:
+            sha = e.commit.sha
+            if sha in synced:
+                continue  # named on the sync merge that brings it
+            if sha in pairs and pairs[sha] in by_sha and pairs[sha] not in synced:
                 continue  # shown with the commit it reverts
-            if e.commit.sha in reverted_by:
-                group.lines.append((e, reverted_by[e.commit.sha]))
+            if sha in brings:
+                group.lines.append(Line(e, brings=tuple(brings[sha])))
+            elif sha in reverted_by and sha not in pairs:
+                group.lines.append(Line(e, reverted_by[sha]))
             elif level is Importance.LOW:
-                group.lines.append((e, None))
+                group.lines.append(Line(e))
             else:
                 group.full.append(e)
         groups.append(group)
@@ -231,11 +306,14 @@ def report_shape(report: ReportData) -> list[GroupShape]:
 __all__ = [
     "AREAS_SHOWN",
     "GroupShape",
+    "Line",
     "Rich",
     "Span",
     "areas",
     "areas_line",
+    "brought_in",
     "fill",
+    "is_sync_merge",
     "render_rich",
     "report_shape",
     "rules_level_apart",

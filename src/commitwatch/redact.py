@@ -147,6 +147,11 @@ def remember_secret(value: str | None) -> None:
             _KNOWN.add(value.strip())
 
 
+def known_secrets() -> int:
+    """How many configuration secrets are registered: a cache of redacted text keys on it."""
+    return len(_KNOWN)
+
+
 def entropy(value: str) -> float:
     """Shannon entropy in bits per character."""
     if not value:

@@ -18,8 +18,8 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import i18n
-from ..models import Analysis, Triage
-from ..redact import sanitize
+from ..models import Analysis, Reason, Triage
+from ..redact import known_secrets, sanitize
 from .budget import neutralise
 
 # Bump whenever a template, the prior, the data layout or a schema changes: stored analyses are keyed
@@ -188,8 +188,13 @@ class Prompts:
     def highlights_language(self) -> str:
         return str(_module("highlights", self.language).language())
 
-    def _reason_text(self, reason: Any) -> str:
-        """A triage reason as one line. Its arguments can come from commit text (a scope, a tag), so
-        they are redacted, flattened and shortened: the prior sits outside the data block."""
-        text = data_line(i18n.format_reason(self.language, reason), 160)
-        return f"{text} ({reason.weight:+d})" if reason.weight else text
+    def _reason_text(self, reason: Reason) -> str:
+        return _reason_line(self.language, reason, known_secrets())
+
+
+@functools.lru_cache(maxsize=4096)  # a run's commits share most of their reasons; each is rendered twice
+def _reason_line(language: str, reason: Reason, secrets: int) -> str:
+    """A triage reason as one line. Its arguments can come from commit text (a scope, a tag), so they
+    are redacted, flattened and shortened: the prior sits outside the data block."""
+    text = data_line(i18n.format_reason(language, reason), 160)
+    return f"{text} ({reason.weight:+d})" if reason.weight else text

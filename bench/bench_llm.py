@@ -25,6 +25,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from commitwatch.analysis import analyze_commits
 from commitwatch.config import LLMSettings
@@ -73,8 +74,9 @@ def fake_server(latency: float) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def server_stats(base_url: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{base_url}/_stats", timeout=5) as response:
+def server_stats(base_url: str, *, timeline: bool = False) -> dict[str, Any]:
+    """The fake's counters; ``timeline``: also (received, replied, highlights?) per request, monotonic."""
+    with urllib.request.urlopen(f"{base_url}/_stats{'?timeline' if timeline else ''}", timeout=5) as response:
         return json.load(response)  # type: ignore[no-any-return]
 
 

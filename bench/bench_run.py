@@ -14,9 +14,10 @@ are compared with the model-bound ideal:
 - ``cached``: the 10x30 LLM command again on its store: zero requests, <= 1.2 x the no-llm time
 - ``help``:  `commitwatch --help` <= 2 x `python -c "import typer, rich.console"`
 
-It checks the request counts on the server and prints the machine's facts (CPUs, load, versions), and
-the client's CPU per request: (CPU of the LLM process − CPU of the no-llm process) / requests, which
-includes importing ``openai`` once (about 0.3–0.5 s of CPU).
+It checks the request counts on the server and prints the machine's facts (CPUs, load, versions), where
+an LLM run's time went (medians: process start → first request at the server, first request → last
+reply, last reply → exit), and the client's CPU per request: (CPU of the LLM process − CPU of the
+no-llm process) / requests, which includes importing ``openai`` once (about 0.2–0.5 s of CPU).
 Exits 1 when a target is missed.
 """
 
@@ -48,20 +49,38 @@ class Timed:
     seconds: float
     rss_mb: float  # peak resident set size of the process
     cpu: float  # user + system CPU seconds of the process
+    started: float = 0.0  # time.monotonic() at the start and the end (the fake server's clock too)
+    ended: float = 0.0
+
+
+@dataclass
+class Phases:
+    """Where an LLM run's time went, from the fake server's arrival and reply times."""
+
+    first: float  # process start → first request at the server
+    rounds: float  # first request → last reply
+    tail: float  # last reply → process exit
+
+
+def phases(run: Timed, timeline: list[list[float]]) -> Phases:
+    first = min(received for received, _, _ in timeline)
+    last = max(replied for _, replied, _ in timeline)
+    return Phases(first - run.started, last - first, run.ended - last)
 
 
 def timed(command: list[str], env: dict[str, str]) -> Timed:
     """Run ``command`` as a fresh process; wall time and its peak RSS (``wait4``)."""
     with tempfile.TemporaryFile() as log:
-        started = time.perf_counter()
+        started = time.monotonic()
         process = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=ROOT)
         _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
+        ended = time.monotonic()
+        elapsed = ended - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             log.seek(0)
             raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{log.read().decode()[-3000:]}")
-    return Timed(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+    return Timed(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, started, ended)
 
 
 def write_config(path: Path, repos: list[Path], base_url: str, concurrency: int, out: Path) -> Path:
@@ -93,6 +112,7 @@ def run_scenario(scenario: Scenario, runs: int, work: Path, rows: list[list[str]
     env = {**os.environ, "COMMITWATCH_LLM_API_KEY": "sk-bench", "PYTHONPATH": str(ROOT / "src")}
     rules: list[Timed] = []
     llm: list[Timed] = []
+    split: list[Phases] = []
     requests = 0
     last_db: Path | None = None
     with fake_server(scenario.latency) as base_url:
@@ -104,7 +124,9 @@ def run_scenario(scenario: Scenario, runs: int, work: Path, rows: list[list[str]
             rules.append(timed([*base, "--no-llm", "--db", str(folder / "rules.db")], env))
             before = server_stats(base_url)["requests"]
             llm.append(timed([*base, "--db", str(folder / "llm.db"), "--allow-degraded"], env))
-            requests = server_stats(base_url)["requests"] - before
+            stats = server_stats(base_url, timeline=True)
+            requests = stats["requests"] - before
+            split.append(phases(llm[-1], stats["timeline"][before:]))
             expected = scenario.repos * (scenario.commits + 1)
             if requests != expected:
                 raise SystemExit(f"{scenario.name}: expected {expected} requests, the server saw {requests}")
@@ -120,6 +142,8 @@ def run_scenario(scenario: Scenario, runs: int, work: Path, rows: list[list[str]
                  f"{statistics.median(t.seconds for t in llm):.2f} s",
                  f"{extra:.2f} s", f"{ideal:.2f} s", f"**{ratio:.2f}** (≤ 1.25)",
                  f"{max(t.rss_mb for t in llm):.0f} MB", f"{cpu * 1000:.1f} ms",
+                 " / ".join(f"{statistics.median(getattr(p, k) for p in split):.2f}"
+                            for k in ("first", "rounds", "tail")),
                  ", ".join(f"{t.seconds:.2f}" for t in llm)])
     if scenario.name == "50x30":
         ok = ok and max(t.rss_mb for t in llm) <= 300
@@ -147,7 +171,8 @@ def run_cached(runs: int, work: Path, rows: list[list[str]]) -> bool:
     ratio = statistics.median(t.seconds for t in cached) / statistics.median(t.seconds for t in rules)
     rows.append(["cached", "10x30", "0", "-", f"{statistics.median(t.seconds for t in rules):.2f} s",
                  f"{statistics.median(t.seconds for t in cached):.2f} s", "-", "-", f"**{ratio:.2f}** (≤ 1.2)",
-                 f"{max(t.rss_mb for t in cached):.0f} MB", "-", ", ".join(f"{t.seconds:.2f}" for t in cached)])
+                 f"{max(t.rss_mb for t in cached):.0f} MB", "-", "-",
+                 ", ".join(f"{t.seconds:.2f}" for t in cached)])
     return ratio <= 1.2
 
 
@@ -159,7 +184,7 @@ def run_help(runs: int, rows: list[list[str]]) -> bool:
         cli.append(timed([PYTHON, "-m", "commitwatch", "--help"], env).seconds)
     ratio = statistics.median(cli) / statistics.median(bare)
     rows.append(["help", "-", "-", "-", f"{statistics.median(bare):.3f} s (bare import)",
-                 f"{statistics.median(cli):.3f} s (--help)", "-", "-", f"**{ratio:.2f}** (≤ 2)", "-", "-",
+                 f"{statistics.median(cli):.3f} s (--help)", "-", "-", f"**{ratio:.2f}** (≤ 2)", "-", "-", "-",
                  ", ".join(f"{t:.3f}" for t in cli)])
     return ratio <= 2.0
 
@@ -203,7 +228,8 @@ def main() -> int:
         if "help" in wanted:
             results["help"] = run_help(args.runs, rows)
     header = ["scenario", "repos x commits", "requests", "latency / conc.", "--no-llm", "LLM", "LLM − no-llm",
-              "ideal", "ratio", "peak RSS", "client CPU / request", "LLM runs (s)"]
+              "ideal", "ratio", "peak RSS", "client CPU / request", "first request / rounds / tail (s)",
+              "LLM runs (s)"]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for row in rows:

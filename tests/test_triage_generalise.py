@@ -201,3 +201,85 @@ def test_unprefixed_title_words(subject: str, files: list[File], expected: Chang
 def test_a_library_vendored_under_underscore_vendor_is_a_dependency() -> None:
     files: list[File] = [("src/tool/_vendor/idna/core.py", 8, 3), ("src/tool/_vendor/vendor.txt", 1, 1)]
     assert judged("Upgrade idna to 3.10", files) == (T.DEPS, LOW)
+
+
+# --- interface signals outside Python and Rust (patch shapes)
+
+
+def _patch(path: str, body: str) -> str:
+    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{body}"
+
+
+def _signal(files: list[File], patches: dict[str, str], subject: str = "Adjust the build options"):  # type: ignore[no-untyped-def]
+    full = {path: _patch(path, body) for path, body in patches.items()}
+    return triage(commit(subject, files, patches=full))
+
+
+def test_a_cmake_option_default_flip_is_a_new_default() -> None:
+    body = (
+        "@@ -12,3 +12,3 @@ project(zstd-bridge C)\n"
+        ' option(ZB_BUILD_SHARED "Build the shared library" ON)\n'
+        '-option(ZB_USE_ASM "Use the assembly kernels" ON)\n'
+        '+option(ZB_USE_ASM "Use the assembly kernels" OFF)\n'
+    )
+    result = _signal([("CMakeLists.txt", 1, 1)], {"CMakeLists.txt": body})
+    change = result.signals.interfaces[0]
+    assert (change.kind, change.name, change.change) == ("config_key", "ZB_USE_ASM", "default_changed")
+    assert (change.old_default, change.new_default) == ("ON", "OFF")
+    assert result.floor is MEDIUM and result.change_type is T.FEATURE
+
+
+def test_a_removed_cmake_option_is_breaking() -> None:
+    body = '@@ -30,2 +30,1 @@\n-option(ZB_LEGACY_API "Keep the 1.x entry points" OFF)\n set(ZB_VERSION 2.0)\n'
+    result = _signal([("cmake/options.cmake", 0, 1)], {"cmake/options.cmake": body}, "Tidy the option list")
+    assert result.breaking and result.floor is HIGH and result.change_type is T.FEATURE
+
+
+@pytest.mark.parametrize(
+    ("path", "before", "after", "name"),
+    [
+        ("server/flags.cc", 'DEFINE_int32(max_inflight, 64, "…");', 'DEFINE_int32(max_inflight, 256, "…");',
+         "--max_inflight"),
+        ("server/flags.cc", 'ABSL_FLAG(bool, use_mmap, true, "…");', 'ABSL_FLAG(bool, use_mmap, false, "…");',
+         "--use_mmap"),
+    ],
+)  # fmt: skip
+def test_gflags_and_absl_flag_defaults(path: str, before: str, after: str, name: str) -> None:
+    result = _signal([(path, 1, 1)], {path: f"@@ -5,1 +5,1 @@\n-{before}\n+{after}\n"})
+    change = result.signals.interfaces[0]
+    assert (change.kind, change.name, change.change) == ("cli_flag", name, "default_changed")
+
+
+def test_a_java_option_default_on_its_own_line() -> None:
+    body = (
+        "@@ -88,6 +88,6 @@ public final class QueryOptions extends OptionsBase {\n"
+        "   @Option(\n"
+        '       name = "experimental_parallel_fetch",\n'
+        "       documentationCategory = OptionDocumentationCategory.UNCATEGORIZED,\n"
+        '-      defaultValue = "false",\n'
+        '+      defaultValue = "true",\n'
+        '       help = "Fetch in parallel.")\n'
+        "   public boolean parallelFetch;\n"
+    )
+    path = "src/main/java/org/example/query/QueryOptions.java"
+    result = _signal([(path, 1, 1)], {path: body}, "Enable parallel fetching")
+    change = result.signals.interfaces[0]
+    assert (change.name, change.change, change.old_default, change.new_default) == (
+        "--experimental_parallel_fetch",
+        "default_changed",
+        '"false"',
+        '"true"',
+    )
+
+
+def test_a_spring_property_default() -> None:
+    path = "service/src/main/java/org/example/PoolConfig.java"
+    body = '@@ -14,1 +14,1 @@\n-    @Value("${pool.max-size:16}")\n+    @Value("${pool.max-size:64}")\n'
+    change = _signal([(path, 1, 1)], {path: body}).signals.interfaces[0]
+    assert (change.kind, change.name, change.new_default) == ("config_key", "pool.max-size", "64")
+
+
+def test_an_untyped_title_whose_body_closes_a_bug_is_a_fix() -> None:
+    body = "Oracle rejects an empty IN list; render a false predicate instead.\n\nFixes: #4411\n"
+    files: list[File] = [("lib/dialects/oracle/compiler.py", 9, 1), ("docs/changes/4411.rst", 4, 0)]
+    assert judged("render empty IN lists as 1 != 1 on Oracle", files, body=body) == (T.FIX, MEDIUM)

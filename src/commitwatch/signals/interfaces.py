@@ -20,6 +20,10 @@ Readers (by shape, not by project):
   struct tags ``yaml:"key"``/``json:"key"``.
 - Public symbols: top-level Python ``def``/``class`` (parsed with ``ast`` where the hunk parses, by
   line otherwise) outside private and test modules, Rust ``pub fn``/``pub struct``, exported Go funcs.
+- Outside Python and Rust: CMake ``option(NAME "…" ON)`` (a config key whose default is ON/OFF), gflags
+  ``DEFINE_bool(name, default, …)`` and absl ``ABSL_FLAG(type, name, default, …)`` (CLI flags), Java
+  ``@Option(name = "x", defaultValue = "y")`` over several lines (Bazel, picocli) and Spring
+  ``@Value("${key:default}")``.
 - HTTP routes: ``@app.get("/x")``/``@router.post``/``.route("/x")``/``HandleFunc("/x")``/``app.get('/x'``.
 """
 
@@ -71,6 +75,20 @@ _COBRA_RE = re.compile(
 _KINGPIN_RE = re.compile(r'\.Flag\(\s*"(?P<name>[\w.-]+)"(?P<rest>.*)')
 _KINGPIN_DEFAULT_RE = re.compile(r'\.Default\(\s*(?P<default>"[^"]*"|[^)]+)\)')
 
+# Outside Python and Rust: CMake options, gflags/absl flags, Java option annotations and Spring properties.
+_CMAKE_OPTION_RE = re.compile(
+    r'^\s*(?:option|cmake_dependent_option)\s*\(\s*(?P<name>[A-Za-z_]\w*)\s+"[^"]*"\s+(?P<default>[\w${}]+)', re.I
+)
+_GFLAGS_RE = re.compile(
+    r"\bDEFINE_(?:bool|int32|int64|uint32|uint64|double|string)\(\s*(?P<name>[a-z_]\w*)\s*,\s*(?P<default>\"[^\"]*\"|[^,]+)"
+)
+_ABSL_FLAG_RE = re.compile(r"\bABSL_FLAG\(\s*[\w:<> ]+?\s*,\s*(?P<name>[a-z_]\w*)\s*,\s*(?P<default>\"[^\"]*\"|[^,]+)")
+_SPRING_VALUE_RE = re.compile(r'@Value\(\s*"\$\{(?P<name>[\w.-]+):(?P<default>[^}]*)\}"')
+_JAVA_OPTION_RE = re.compile(r"@Option\(")
+_JAVA_NAME_RE = re.compile(r'\bname\s*=\s*"(?P<name>[\w.-]+)"')
+_JAVA_DEFAULT_RE = re.compile(r'\bdefaultValue\s*=\s*"(?P<default>[^"]*)"')
+_JAVA_MEMBER_RE = re.compile(r"^\s*(?:public|private|protected)\b")
+
 _ENV = r"[A-Z][A-Z0-9]*_[A-Z0-9_]+"
 _ENV_USE_RE = re.compile(
     rf"(?:os\.environ(?:\.get)?\s*[\[(]\s*|os\.getenv\(\s*|env::var(?:_os)?\(\s*|os\.(?:Getenv|LookupEnv)\(\s*)"
@@ -118,7 +136,24 @@ def _flag_decls(side: list[tuple[bool, str]], hunk: Hunk, path: str) -> Iterator
     count together when either changed."""
     owner = hunk.header
     pending_clap: tuple[re.Match[str], bool] | None = None
+    # a Java ``@Option(name = "x", defaultValue = "y", ...)`` spread over lines: [name, default, touched]
+    java: list[object] | None = [None, None, False] if _JAVA_OPTION_RE.search(hunk.header) else None
     for touched, line in side:
+        if _JAVA_OPTION_RE.search(line):
+            java = [None, None, False]
+        if java is not None:
+            if name_match := _JAVA_NAME_RE.search(line):
+                java[0] = name_match.group("name")
+                java[2] = bool(java[2]) or touched
+            if default_match := _JAVA_DEFAULT_RE.search(line):
+                java[1] = f'"{default_match.group("default")}"'
+                java[2] = bool(java[2]) or touched
+            if java[0] is not None and java[1] is not None:
+                if java[2]:
+                    yield _Decl("cli_flag", f"--{java[0]}", str(java[1]), path)
+                java = None
+            elif _JAVA_MEMBER_RE.match(line):
+                java = None
         if _CLASS_RE.match(line):
             owner = line
         args_class = _ARGS_CLASS_RE.search(owner) is not None
@@ -153,8 +188,14 @@ def _flag_decls(side: list[tuple[bool, str]], hunk: Hunk, path: str) -> Iterator
             flags = re.findall(rf"{_Q}({_FLAG}){_Q}", match.group("rest"))
             name = flags[0] if flags else "--" + match.group("name").replace("_", "-")
             yield _Decl("cli_flag", name, default and default.group("default"), path)
-        elif match := _GO_FLAG_RE.search(line) or _COBRA_RE.search(line):
+        elif match := (
+            _GO_FLAG_RE.search(line) or _COBRA_RE.search(line) or _GFLAGS_RE.search(line) or _ABSL_FLAG_RE.search(line)
+        ):
             yield _Decl("cli_flag", "--" + match.group("name"), match.group("default"), path)
+        elif match := _CMAKE_OPTION_RE.match(line):
+            yield _Decl("config_key", match.group("name"), match.group("default").upper(), path)
+        elif match := _SPRING_VALUE_RE.search(line):
+            yield _Decl("config_key", match.group("name"), match.group("default"), path)
         elif match := _KINGPIN_RE.search(line):
             default = _KINGPIN_DEFAULT_RE.search(match.group("rest"))
             yield _Decl("cli_flag", "--" + match.group("name"), default and default.group("default"), path)

@@ -310,6 +310,11 @@ _BODY_BUG_RE = re.compile(
 )
 
 
+# "Fixes: #12000", "Fixes #88", "Fixed https://github.com/o/r/issues/9" on a line of its own: the change
+# closes a bug report.
+_FIXES_TRAILER_RE = re.compile(r"^\s*fix(?:e[sd])?:?\s+(?:#\d+|https?://\S+/issues/\d+)", re.IGNORECASE | re.MULTILINE)
+
+
 def _last_resort(ctx: Context) -> None:
     """No title word typed the commit: what the title's bug words, the body and the files say."""
     decision, files = ctx.decision, ctx.files
@@ -324,3 +329,5 @@ def _last_resort(ctx: Context) -> None:
         and (bug := _BODY_BUG_RE.search(ctx.body.strip().split("\n\n", 1)[0]))
     ):
         decision.decide(T.FIX, "severe_untyped", word=bug.group(0))  # a test beside a change the body calls a fix
+    elif files.source_files and (closes := _FIXES_TRAILER_RE.search(ctx.body)):
+        decision.decide(T.FIX, "severe_untyped", word=closes.group(0))  # "Fixes: #12000": it closes a bug report

@@ -19,9 +19,11 @@ from tests.labelled import Labelled, Outcome, accuracy, load, measure, report
 
 HELDOUT = Path(__file__).resolve().parent / "data" / "triage_heldout.toml"
 
-# Measured when the set was written (75.9% type, 85.0% importance), minus 5 points; never above 90%.
-TYPE_FLOOR = 0.709
-IMPORTANCE_FLOOR = 0.800
+# Measured when the set was written: 75.9% type, 85.0% importance. After the rules were tuned on it and on
+# the second set (issue 13): 92.7% type, 94.5% importance. The floors are those minus 3 points, and never
+# above 90% unless the measured figure is above 93%.
+TYPE_FLOOR = 0.897
+IMPORTANCE_FLOOR = 0.915
 
 
 def _cases() -> list[Labelled]:

@@ -7,8 +7,10 @@ tokio, axum, serde, tauri, zed, wasmtime, PyTorch, JAX, onnxruntime, llama.cpp, 
 SQLAlchemy, pip, mypy, Angular, Vue, webpack, TypeScript, ESLint, Redis, Postgres, SQLite, ClickHouse,
 Envoy, Istio, Bazel, CMake, protobuf, folly, abseil, CUTLASS, FlashInfer, vLLM, SGLang ...). Some of them
 also appear in the labelled set or the first held-out set (the commits do not); ``test_overlap`` prints
-the accuracy on the projects new to both. It is never tuned on: a rule change that fixes a miss here must
-fix the general rule behind it, and the floors below only guard against regressions.
+the accuracy on the projects new to both. Its misses were then read and the general rules behind them
+fixed (issue 13: severity by harm and blast radius, advisory merges, release and rollback shapes,
+interface flips outside Python and Rust), so it is no longer blind: tests/data/triage_heldout3.toml is the
+blind measure now. The floors below only guard against regressions.
 
 Run with ``-s`` to see the accuracies, the most frequent confusions and the misses.
 """
@@ -23,9 +25,11 @@ from tests.test_triage_heldout import confusions
 
 HELDOUT2 = Path(__file__).resolve().parent / "data" / "triage_heldout2.toml"
 
-# Measured when the set was written (79.9% type, 84.5% importance), minus 5 points; never above 90%.
-TYPE_FLOOR = 0.749
-IMPORTANCE_FLOOR = 0.795
+# Measured when the set was written: 79.9% type, 84.5% importance. The rules were then tuned on its misses
+# (issue 13; it is no longer blind): 88.6% type, 92.7% importance. The floors are those minus 3 points,
+# and never above 90% unless the measured figure is above 93%.
+TYPE_FLOOR = 0.856
+IMPORTANCE_FLOOR = 0.897
 
 
 def _cases() -> list[Labelled]:

@@ -18,7 +18,8 @@ Each contribution is a ``Reason(key, args, weight)``; the weights of the reasons
 ``score - BASE_SCORE`` (before clamping), so a reader sees exactly why a commit landed where it did.
 Roughly: a plain feature is 40 and a plain fix 38 (medium), docs 18, tests 20, CI 26, dependency bumps 22
 (low); source size adds 2..28, core paths and API files 8 each, spread over many areas 5..10, important
-bracket tags (``[Kernel]``, ``[Core]``) up to 10, crash-like words 14, breaking markers 25, security 35.
+bracket tags (``[Kernel]``, ``[Core]``) up to 10, severe-bug words 16 in one component (20 on a core path
+or when data or results are harmed), breaking markers 25, security 35.
 
 How the type is decided (first rule that applies wins)
 ------------------------------------------------------

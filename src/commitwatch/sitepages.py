@@ -1,5 +1,5 @@
-"""The pages of the static site (``site``): the index of days × repositories, each repository's page
-with its trends, and the Atom feeds, each rendered from the reports' summaries."""
+"""The pages of the static site (``site``): the index of days × repositories, and each repository's
+page with its trends (commits per day by importance, fallbacks, change types, busiest areas)."""
 
 from __future__ import annotations
 

@@ -32,13 +32,14 @@ from .objects import (
     redaction_warning,
     sanitize,
 )
-from .text import MARKER, Redaction, entropy, redact, redact_text, remember_secret, safe_url
+from .text import MARKER, Redaction, entropy, known_secrets, redact, redact_text, remember_secret, safe_url
 
 __all__ = [
     "MARKER",
     "CommitRedaction",
     "Redaction",
     "entropy",
+    "known_secrets",
     "redact",
     "redact_commit",
     "redact_commits",

@@ -4,47 +4,16 @@ files. Every test gives the expected type and level."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
-from commitwatch.models import ChangeType, Commit, FileChange, Importance, Person
+from commitwatch.models import ChangeType, Importance
 from commitwatch.triage import triage
+from tests.test_triage_rules import commit
 
 T = ChangeType
 HIGH, MEDIUM, LOW = Importance.HIGH, Importance.MEDIUM, Importance.LOW
-WHEN = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 
 File = tuple[str, int, int] | tuple[str, str, int, int]
-
-
-def commit(
-    subject: str,
-    files: list[File],
-    *,
-    body: str = "",
-    parents: int = 1,
-    patches: dict[str, str] | None = None,
-    author: tuple[str, str] = ("Grace Hopper", "grace@example.org"),
-) -> Commit:
-    person = Person(*author)
-    patches = patches or {}
-    changes = []
-    for spec in files:
-        status, path, adds, dels = spec if len(spec) == 4 else ("M", *spec)  # type: ignore[misc]
-        changes.append(FileChange(path, status, adds, dels, patch=patches.get(path)))  # type: ignore[arg-type]
-    return Commit(
-        sha="c" * 40,
-        parents=tuple(f"{i + 7:040x}" for i in range(parents)),
-        author=person,
-        authored_at=WHEN,
-        committer=person,
-        committed_at=WHEN,
-        subject=subject,
-        body=body,
-        files=tuple(changes),
-        patches_collected=bool(patches),
-    )
 
 
 def judged(subject: str, files: list[File], project: str = "", **kw: object) -> tuple[ChangeType, Importance]:

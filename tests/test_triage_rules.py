@@ -17,16 +17,21 @@ WHEN = datetime(2026, 2, 7, 3, 0, tzinfo=timezone.utc)
 
 def commit(
     subject: str,
-    files: list[tuple[str, int, int]] | None = None,
+    files: list[tuple[str, int, int]] | list[tuple[str, str, int, int]] | None = None,
     *,
     body: str = "",
     parents: int = 1,
     patches: dict[str, str] | None = None,
 ) -> Commit:
+    """A commit of ``files``: ``(path, added, deleted)``, or ``(status, path, added, deleted)`` with git's
+    status letter (``M`` when not given)."""
     person = Person("Ada Lovelace", "ada@example.com")
     patches = patches or {}
-    specs = files or [("src/a.py", 10, 2)]
-    changes = tuple(FileChange(path, "M", adds, dels, patch=patches.get(path)) for path, adds, dels in specs)
+    specs = [spec if len(spec) == 4 else ("M", *spec) for spec in files or [("src/a.py", 10, 2)]]
+    changes = tuple(
+        FileChange(path, status, adds, dels, patch=patches.get(path))
+        for status, path, adds, dels in specs  # type: ignore[misc]
+    )
     return Commit(
         sha="b" * 40,
         parents=tuple(f"{i:040x}" for i in range(parents)),

@@ -52,6 +52,7 @@ class _Decl:
 
 _Q = r"""["']"""
 _FLAG = r"--[A-Za-z0-9][\w.-]*"
+_VALUE = r"""(?P<default>"[^"]*"|[^,]+)"""  # a positional default: a string or anything up to the next comma
 _DEFAULT = r"""default(?:_value)?\s*=\s*(?P<default>"[^"]*"|'[^']*'|[^,)\s]+)"""
 
 _ARGPARSE_RE = re.compile(rf"add_argument\(\s*(?:{_Q}-\w{_Q}\s*,\s*)?{_Q}(?P<name>{_FLAG}){_Q}(?P<rest>.*)")
@@ -66,11 +67,11 @@ _CLAP_DEFAULT_RE = re.compile(r'\bdefault_value(?:_t)?\s*=\s*(?P<default>"[^"]*"
 _RUST_FIELD_RE = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?P<name>[a-z_]\w*)\s*:")
 _GO_FLAG_RE = re.compile(
     r"\bflag\.(?:String|Int|Int64|Uint|Uint64|Bool|Duration|Float64)(?:Var)?\(\s*(?:&[\w.]+\s*,\s*)?"
-    r'"(?P<name>[\w.-]+)"\s*,\s*(?P<default>"[^"]*"|[^,]+)'
+    rf'"(?P<name>[\w.-]+)"\s*,\s*{_VALUE}'
 )
 _COBRA_RE = re.compile(
     r"\.(?:Persistent)?Flags\(\)\.\w+?(?:Var)?P?\(\s*(?:&[\w.]+\s*,\s*)?"
-    r'"(?P<name>[\w.-]+)"\s*,\s*(?:"\w?"\s*,\s*)?(?P<default>"[^"]*"|[^,]+)'
+    rf'"(?P<name>[\w.-]+)"\s*,\s*(?:"\w?"\s*,\s*)?{_VALUE}'
 )
 _KINGPIN_RE = re.compile(r'\.Flag\(\s*"(?P<name>[\w.-]+)"(?P<rest>.*)')
 _KINGPIN_DEFAULT_RE = re.compile(r'\.Default\(\s*(?P<default>"[^"]*"|[^)]+)\)')
@@ -79,10 +80,8 @@ _KINGPIN_DEFAULT_RE = re.compile(r'\.Default\(\s*(?P<default>"[^"]*"|[^)]+)\)')
 _CMAKE_OPTION_RE = re.compile(
     r'^\s*(?:option|cmake_dependent_option)\s*\(\s*(?P<name>[A-Za-z_]\w*)\s+"[^"]*"\s+(?P<default>[\w${}]+)', re.I
 )
-_GFLAGS_RE = re.compile(
-    r"\bDEFINE_(?:bool|int32|int64|uint32|uint64|double|string)\(\s*(?P<name>[a-z_]\w*)\s*,\s*(?P<default>\"[^\"]*\"|[^,]+)"
-)
-_ABSL_FLAG_RE = re.compile(r"\bABSL_FLAG\(\s*[\w:<> ]+?\s*,\s*(?P<name>[a-z_]\w*)\s*,\s*(?P<default>\"[^\"]*\"|[^,]+)")
+_GFLAGS_RE = re.compile(rf"\bDEFINE_(?:bool|int32|int64|uint32|uint64|double|string)\(\s*(?P<name>[a-z_]\w*)\s*,\s*{_VALUE}")
+_ABSL_FLAG_RE = re.compile(rf"\bABSL_FLAG\(\s*[\w:<> ]+?\s*,\s*(?P<name>[a-z_]\w*)\s*,\s*{_VALUE}")
 _SPRING_VALUE_RE = re.compile(r'@Value\(\s*"\$\{(?P<name>[\w.-]+):(?P<default>[^}]*)\}"')
 _JAVA_OPTION_RE = re.compile(r"@Option\(")
 _JAVA_NAME_RE = re.compile(r'\bname\s*=\s*"(?P<name>[\w.-]+)"')

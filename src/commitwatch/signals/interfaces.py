@@ -80,7 +80,9 @@ _KINGPIN_DEFAULT_RE = re.compile(r'\.Default\(\s*(?P<default>"[^"]*"|[^)]+)\)')
 _CMAKE_OPTION_RE = re.compile(
     r'^\s*(?:option|cmake_dependent_option)\s*\(\s*(?P<name>[A-Za-z_]\w*)\s+"[^"]*"\s+(?P<default>[\w${}]+)', re.I
 )
-_GFLAGS_RE = re.compile(rf"\bDEFINE_(?:bool|int32|int64|uint32|uint64|double|string)\(\s*(?P<name>[a-z_]\w*)\s*,\s*{_VALUE}")
+_GFLAGS_RE = re.compile(
+    rf"\bDEFINE_(?:bool|int32|int64|uint32|uint64|double|string)\(\s*(?P<name>[a-z_]\w*)\s*,\s*{_VALUE}"
+)
 _ABSL_FLAG_RE = re.compile(rf"\bABSL_FLAG\(\s*[\w:<> ]+?\s*,\s*(?P<name>[a-z_]\w*)\s*,\s*{_VALUE}")
 _SPRING_VALUE_RE = re.compile(r'@Value\(\s*"\$\{(?P<name>[\w.-]+):(?P<default>[^}]*)\}"')
 _JAVA_OPTION_RE = re.compile(r"@Option\(")

@@ -30,13 +30,14 @@ import base64
 import hashlib
 import json
 import re
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.httpbase import LocalServer
 
 BODY_LIMIT = 65_536
 
@@ -106,9 +107,13 @@ def blob_sha(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
 
 
-class FakeGitHub:
+class FakeGitHub(LocalServer):
+    methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    thread_name = "fake-github"
+
     def __init__(self, *, token: str | None = "test-token", rate_limit: int = 5000, reset_in: float = 3600,
                  scopes: str = "repo", prefix: str = "") -> None:
+        super().__init__()
         self.token = token
         self.rate_limit = rate_limit
         self.reset_in = reset_in
@@ -126,9 +131,7 @@ class FakeGitHub:
         self.used = 0
         self.window_start = time.time()
         self._queue: deque[Scripted] = deque()
-        self._lock = threading.Lock()
         self._next_comment = 1000
-        self._server: ThreadingHTTPServer | None = None
 
     # --- setup ----------------------------------------------------------------------------------------
     def add_repo(self, repo: str) -> None:
@@ -155,66 +158,17 @@ class FakeGitHub:
         content = self.files.get((repo.lower(), branch, path))
         return None if content is None else content.decode("utf-8")
 
-    # --- lifecycle ------------------------------------------------------------------------------------
-    def start(self) -> FakeGitHub:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._handle(self, "POST")
-
-            def do_PUT(self) -> None:
-                fake._handle(self, "PUT")
-
-            def do_PATCH(self) -> None:
-                fake._handle(self, "PATCH")
-
-            def do_DELETE(self) -> None:
-                fake._handle(self, "DELETE")
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 128
-
-        server = Server(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-github",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     @property
     def root(self) -> str:
         assert self._server is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def api_url(self) -> str:
         return self.root + self.prefix
 
     # --- dispatch -------------------------------------------------------------------------------------
-    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         try:

@@ -28,13 +28,14 @@ import json
 import math
 import random
 import re
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.httpbase import LocalServer
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PRIOR = re.compile(r"change_type=(\w+)\S*?\s*importance=(\w+)")
@@ -202,8 +203,10 @@ def default_answer(request: Recorded, *, chinese: bool | None = None) -> dict[st
     }
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     """The fake server. Configure it with the constructor or attributes; all are read per request."""
+
+    thread_name = "fake-openai"
 
     def __init__(
         self,
@@ -216,6 +219,7 @@ class FakeOpenAI:
         tokens_per_char: float = 0.25,
         responder: Callable[[Recorded], Reply | None] | None = None,
     ) -> None:
+        super().__init__()
         self.latency = latency
         self.accepts = set(accepts)
         self.refusal_status = refusal_status
@@ -227,71 +231,26 @@ class FakeOpenAI:
         self._queue: deque[Reply] = deque()
         self._chaos: tuple[float, float, float, str] | None = None
         self._rng = random.Random(0)
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.active = 0
         self.max_active = 0
-        self.connections = 0  # TCP connections accepted: a keep-alive client opens one per slot
 
-    # --- lifecycle ---
-    def start(self) -> FakeOpenAI:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-
-            def log_message(self, format: str, *args: Any) -> None:  # silence
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                with fake._lock:
-                    fake.connections += 1
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                if self.path.split("?")[0].rstrip("/").endswith("/_stats"):
-                    with fake._lock:
-                        stats = {"requests": len(fake.requests), "max_active": fake.max_active,
-                                 "connections": fake.connections}
-                        if "timeline" in self.path:  # (received, replied, highlights?) per request, monotonic
-                            stats["timeline"] = [(r.received, r.replied, r.is_highlights) for r in fake.requests]
-                    fake._send(self, Reply.raw(200, json.dumps(stats).encode()))
-                    return
-                fake._send(self, Reply.raw(200, b'{"object":"list","data":[{"id":"fake-model","object":"model"}]}'))
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 128  # the default backlog of 5 drops connections from 8 concurrent clients
-
-        server = Server(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False  # a handler still sleeping (a scripted hang) must not block stop()
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-openai", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    # --- serving ---
+    def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        if method == "POST":
+            self._handle(handler)
+        elif handler.path.split("?")[0].rstrip("/").endswith("/_stats"):
+            with self._lock:
+                stats = {"requests": len(self.requests), "max_active": self.max_active, "connections": self.connections}
+                if "timeline" in handler.path:  # (received, replied, highlights?) per request, monotonic
+                    stats["timeline"] = [(r.received, r.replied, r.is_highlights) for r in self.requests]
+            self._send(handler, Reply.raw(200, json.dumps(stats).encode()))
+        else:
+            self._send(handler, Reply.raw(200, b'{"object":"list","data":[{"id":"fake-model","object":"model"}]}'))
 
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     # --- behaviour ---
     def script(self, *replies: Reply) -> None:

@@ -18,13 +18,14 @@ import shutil
 import ssl
 import subprocess
 import tempfile
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.httpbase import LocalServer
 
 
 @dataclass
@@ -56,72 +57,28 @@ class Received:
         return json.loads(self.body.decode("utf-8"))
 
 
-class WebhookServer:
+class WebhookServer(LocalServer):
+    methods = ("POST", "PUT")
+    thread_name = "webhook-server"
+
     def __init__(self, *, tls: bool = False) -> None:
+        super().__init__()
         self.tls = tls
         self.default = Answer()
         self.received: list[Received] = []
-        self.connections = 0
         self._script: deque[Answer] = deque()
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._certdir: tempfile.TemporaryDirectory[str] | None = None
 
     # lifecycle -----------------------------------------------------------------------------------------
-    def start(self) -> WebhookServer:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
-
-            def log_message(self, format: str, *args: Any) -> None:  # silence
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                with owner._lock:
-                    owner.connections += 1
-
-            def do_POST(self) -> None:
-                owner._handle(self)
-
-            def do_PUT(self) -> None:
-                owner._handle(self)
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            block_on_close = False  # a kept-alive connection must not hold up stop()
-            request_queue_size = 128
-            allow_reuse_address = True
-
-        self._server = Server(("127.0.0.1", 0), Handler)
+    def prepare(self, server: ThreadingHTTPServer) -> None:
         if self.tls:
-            self._server.socket = self._tls_context().wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-server", daemon=True)
-        self._thread.start()
-        return self
+            server.socket = self._tls_context().wrap_socket(server.socket, server_side=True)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
         if self._certdir is not None:
             self._certdir.cleanup()
-
-    def __enter__(self) -> WebhookServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.server_address[1])
+            self._certdir = None
 
     @property
     def netloc(self) -> str:
@@ -140,7 +97,7 @@ class WebhookServer:
         """The JSON bodies received (only those answered with ``status``; all when None)."""
         return [r.json for r in self.received if status is None or r.status == status]
 
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         with self._lock:

@@ -6,9 +6,8 @@ import base64
 import json
 import posixpath
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..config import PublishSettings
 from ..errors import CommitwatchError, GitHubError
 from ..models import ReportData
 from ..render.escape import escape_inline, link_destination
@@ -17,6 +16,7 @@ from .publication import (
     INDEX_MARK,
     Publication,
     Published,
+    Publisher,
     check_path,
     content_hash,
     publication_key,
@@ -26,17 +26,9 @@ from .publication import (
     target_prefix,
 )
 
-if TYPE_CHECKING:
-    from ..sources.github import GitHubClient
-    from ..storage import Store
 
-class ContentsPublisher:
-    def __init__(self, settings: PublishSettings, client: GitHubClient, store: Store) -> None:
-        assert settings.github_repo is not None
-        self.settings = settings
-        self.client = client
-        self.store = store
-        self.repo = settings.github_repo
+class ContentsPublisher(Publisher):
+    """Report files (and the index) through the contents API."""
 
     def target(self, path: str) -> str:
         return f"github:{self.repo}@{self.settings.branch}:{path}"

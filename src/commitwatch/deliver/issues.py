@@ -18,6 +18,7 @@ from .publication import (
     TITLE_LIMIT,
     Publication,
     Published,
+    Publisher,
     content_hash,
     publication_key,
     report_stem,
@@ -59,13 +60,11 @@ def issue_title(report: ReportData) -> str:
     return neutralise_mentions(title[:TITLE_LIMIT])
 
 
-class IssuePublisher:
+class IssuePublisher(Publisher):
+    """One issue per repository and day, continued in marked comments."""
+
     def __init__(self, settings: PublishSettings, client: GitHubClient, store: Store) -> None:
-        assert settings.github_repo is not None
-        self.settings = settings
-        self.client = client
-        self.store = store
-        self.repo = settings.github_repo
+        super().__init__(settings, client, store)
         self.target = f"github-issue:{self.repo}"
 
     def deliver(self, item: Publication, run_id: int | None) -> list[Published]:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..config import PublishSettings
 from ..errors import GitHubError
 from ..models import ReportData
 from ..window import zone
+
+if TYPE_CHECKING:
+    from ..sources.github import GitHubClient
+    from ..storage import Store
 
 BODY_LIMIT = 65_536  # characters GitHub accepts in an issue or comment body
 PART_MARK = "<!-- commitwatch: part {n} of {total} -->"
@@ -40,6 +45,18 @@ class PublishOutcome:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+class Publisher:
+    """What both ways of publishing (``contents``, ``issues``) work with: the settings, the client, the
+    store and the target repository."""
+
+    def __init__(self, settings: PublishSettings, client: GitHubClient, store: Store) -> None:
+        assert settings.github_repo is not None
+        self.settings = settings
+        self.client = client
+        self.store = store
+        self.repo = settings.github_repo
 
 
 def report_stem(report: ReportData) -> str:

@@ -12,16 +12,20 @@ from commitwatch.triage.decision import (
 from commitwatch.triage.titles import (
     ADVISORY_ID_RE,
     BODY_REVERT_RE,
+    BORS_ENTRY_RE,
+    BORS_MERGE_RE,
     LKG_RE,
     MAINLINE_BRANCH_RE,
     MERGE_REQUEST_RE,
     PERF_PHRASE_RE,
+    PR_BRANCH_RE,
     PR_MERGE_RE,
     PR_SUFFIX_RE,
     RELEASE_RE,
     ROLLBACK_RE,
     SUBTREE_RE,
     SYNC_UPSTREAM_RE,
+    TITLED_PR_MERGE_RE,
     TOPIC_MERGE_RE,
     WORD_RE,
     parse_title,
@@ -59,22 +63,55 @@ def _topic_title(subject: str, body: str) -> tuple[str, str] | None:
     return None
 
 
+def _typed(ctx: Context) -> bool:
+    """Whether the title names a type: a prefix, a typed tag, a type word or a performance phrase."""
+    title = ctx.title
+    return (
+        title.conventional is not None
+        or tag_type(title.tags)[0] is not None
+        or WORD_RE.search(ctx.words) is not None
+        or PERF_PHRASE_RE.search(ctx.words) is not None
+    )
+
+
+def _pull_merge(ctx: Context, title: str, number: str, branch: str = "") -> None:
+    """A pull request's merge: typed by the PR's title (or, when that names no type, by its branch:
+    "from user/fix-ipv6-ports"), rated by its first-parent diff; a sync PR is a merge of others' work."""
+    ctx.retitle(parse_title(title))
+    ctx.decision.signal("pr_merge", 0, number=number)
+    if SYNC_UPSTREAM_RE.match(ctx.words) or SYNC_UPSTREAM_RE.match(ctx.title.text):
+        ctx.sync_merge = True  # "Merge pull request #N from x/sync-from-rust": "Sync from downstream"
+        ctx.decision.decide(T.MERGE, "merge_commit", parents=len(ctx.commit.parents))
+        return
+    words = " ".join(re.sub(r"[/_.-]+", " ", branch.rsplit("/", 1)[-1]).split())
+    if branch and not _typed(ctx) and (WORD_RE.search(words) or PERF_PHRASE_RE.search(words)):
+        ctx.retitle(parse_title(words))
+
+
 def history_step(ctx: Context) -> None:
     commit, decision = ctx.commit, ctx.decision
     if commit.is_merge:
-        number = PR_MERGE_RE.match(commit.subject)
+        subject = commit.subject.strip()
+        number = PR_MERGE_RE.match(subject)
         request = MERGE_REQUEST_RE.search(ctx.body)
+        titled = TITLED_PR_MERGE_RE.match(subject)
+        bors = BORS_MERGE_RE.match(subject)
+        entry = BORS_ENTRY_RE.search(commit.body) if bors else None
         inner = next((line.strip() for line in commit.body.splitlines() if line.strip()), "")
-        if (
+        if titled is not None:  # "Merge bitcoin/bitcoin#31012: wallet: fix crash ..."
+            _pull_merge(ctx, titled.group("title"), titled.group("number"))
+        elif bors is not None and entry is not None:  # bors: the first merged PR's title, from the body
+            _pull_merge(ctx, entry.group("title"), bors.group("number"))
+        elif (
             (number or request)
             and inner
             and not MERGE_REQUEST_RE.match(inner)
             and not inner.lower().startswith("merge ")
         ):
             # a pull request's merge: typed by the PR title, rated by its first-parent diff
-            ctx.retitle(parse_title(inner))
             shown = number.group("number") if number else request.group(0).rsplit("!", 1)[-1] if request else "?"
-            decision.signal("pr_merge", 0, number=shown)
+            branch = PR_BRANCH_RE.search(subject) if number else None
+            _pull_merge(ctx, inner, shown, branch.group("branch") if branch else "")
         elif (advisory := ADVISORY_ID_RE.search(ctx.body)) is not None and inner:
             # GitHub's "Merge commit from fork" of a security advisory, or any merge whose message names
             # an advisory: the fix for it, typed by its message and rated by its first-parent diff

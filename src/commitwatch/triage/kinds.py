@@ -208,12 +208,61 @@ def word_step(ctx: Context) -> None:
 _NOT_INTERFACE_TYPES = frozenset({T.REFACTOR, T.STYLE, T.CHORE, T.OTHER})
 
 
+# "Remove ZooKeeper mode", "Remove legacy DataFrame implementation", "chore: remove page.accessibility":
+# a removal whose object is a part of the product users reach (a backend, a mode, an API, a dotted or
+# quoted name, something deprecated), not the code's own insides ("Remove unused helpers").
+_REMOVAL_RE = re.compile(
+    r"^\W*(?:remov(?:e[sd]?|ing)|drop(?:s|ped|ping)?|delet(?:e[sd]?|ing))\s+(?P<object>.+?)"
+    r"(?:\s+(?:from|in|inside|within|on|for|since|because|when|if|after|as|now|that)\b.*)?$",
+    re.IGNORECASE,
+)
+_INTERNAL_OBJECT_RE = re.compile(
+    r"\b(?:unused|dead|redundant|unnecessary|unneeded|duplicat\w*|leftover|stale|debug\w*|temporary|temp|"
+    r"workarounds?|hacks?|todos?|fixmes?|comments?|tests?|imports?|prints?|logs?|logging|dependenc\w+|deps?|"
+    r"files?|internal|private|helpers?|code|asserts?|assertions?|lines?|whitespace|typos?|warnings?|"
+    r"examples?|docs?|ci|jobs?|workflows?|scripts?|benchmarks?)\b",
+    re.IGNORECASE,
+)
+_PRODUCT_OBJECT_RE = re.compile(
+    r"\b(?:deprecated|legacy|backends?|modes?|implementations?|macros?|features?|integrations?|subsystems?|"
+    r"plugins?|drivers?|engines?|formats?|providers?|extensions?|apis?|options?|flags?|settings?|"
+    r"endpoints?|routes?|commands?|subcommands?|arguments?|parameters?|methods?|functions?|classes)\b"
+    r"|`[^`]+`|(?<![\w/.-])[a-z_]\w*(?:\.[a-z_]\w*)+(?![\w/-])|(?<![\w-])--?[a-z][\w-]+|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b",
+)
+
+
+_REMOVAL_MIN_LINES = 10  # net source lines a removal takes away (a retired one-line flag guard is a chore)
+
+
+def _removes_product(ctx: Context) -> str | None:
+    """The object of a removal of something users reach, when the commit's source shrinks."""
+    match = _REMOVAL_RE.match(ctx.title.text)
+    if match is None:
+        return None
+    named = match.group("object")
+    if _INTERNAL_OBJECT_RE.search(named) or not _PRODUCT_OBJECT_RE.search(named):
+        return None
+    added = deleted = 0
+    for change, category in zip(ctx.commit.files, ctx.files.categories, strict=False):
+        if category is FileCategory.SOURCE:
+            added, deleted = added + change.additions, deleted + change.deletions
+    return named if deleted - added >= _REMOVAL_MIN_LINES else None
+
+
 def interface_step(ctx: Context) -> None:
     decision, text = ctx.decision, ctx.title.text
     if decision.change_type in (T.REVERT, T.MERGE, T.DEPS, T.SECURITY):
         return
     breaking = INTERFACE_BREAKING_RE.search(text)
     change = breaking or INTERFACE_CHANGE_RE.search(text)
+    if change is None and (removed := _removes_product(ctx)) is not None:
+        shown = " ".join(f"{text[: text.find(removed)]}{removed}".split())[:80]
+        if decision.change_type is None:
+            decision.decide(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
+        elif decision.change_type in _NOT_INTERFACE_TYPES:
+            decision.overrule(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
+        decision.mark_breaking(shown)
+        return
     if change is None:
         return
     shown = " ".join(change.group(0).split())[:80]

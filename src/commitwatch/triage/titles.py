@@ -201,10 +201,18 @@ OBJECT_RE = re.compile(
 
 # Merges: a pull request's merge commit (typed by the PR title in its body) and syncs of other branches.
 PR_MERGE_RE = re.compile(r"^(?:Merge (?:pull request|PR)|Auto merge of|Rollup merge of) #(?P<number>\d+)\b", re.I)
+# "Merge bitcoin/bitcoin#31012: wallet: fix crash ...": the pull request's title is in the subject.
+TITLED_PR_MERGE_RE = re.compile(r"^Merge [\w.-]+/[\w.-]+#(?P<number>\d+):\s+(?P<title>\S.*)$", re.I)
+# bors: "Merge #135410 #135422" with "135410: sql: fix ... r=alice a=bob" lines in the body.
+BORS_MERGE_RE = re.compile(r"^Merge #(?P<number>\d+)(?:\s+#\d+)*\s*$", re.I)
+BORS_ENTRY_RE = re.compile(r"^(?P<number>\d+):\s+(?P<title>\S.*?)(?:\s+[ra]=\S+)*\s*$", re.M)
+# "... from user/fix-ipv6-ports", "... from user:dnn/remove_halide": the pull request's branch.
+PR_BRANCH_RE = re.compile(r"\bfrom [\w.-]+[/:](?P<branch>[\w./-]+)\s*$")
 MERGE_REQUEST_RE = re.compile(r"^See merge request \S*!\d+", re.IGNORECASE | re.MULTILINE)
 SYNC_UPSTREAM_RE = re.compile(
     r"^(?:sync(?:ed|ing|hronize\w*)?|updat\w+|pull(?:ed)?|merg\w+)\s+(?:\w+\s+)?(?:with|from)\s+(?:the\s+)?"
-    r"(?:latest\s+)?upstream\b|^sync(?:ed|ing)?\s+(?:with\s+)?[\w./-]+\s*$",
+    r"(?:latest\s+)?(?:up|down)stream\b|^sync(?:ed|ing)?\s+(?:with\s+)?[\w./-]+\s*$"
+    r"|^prepar\w*\s+for\s+(?:the\s+)?(?:merge|sync)\s+(?:from|with)\s",
     re.IGNORECASE,
 )
 # "Merge branch 'ps/reftable-perf'", "Merge tag 'net-6.8-rc5' of git://...", "Merge remote-tracking branch ...".
@@ -248,12 +256,13 @@ DEP_TO_RE = re.compile(
 # "Update version numbers for 0.6.0", "Prepare for the 2.1 release", "v1.2.3": a release, not a dependency.
 RELEASE_RE = re.compile(
     rf"^(?:(?:bump|updat|set|increment|sync)\w*\s+(?:the\s+|all\s+)?(?:(?:crate|package|workspace|project|release)s?\s+)?"
+    rf"(?:(?:dev|development|next|patch|minor|major|nightly|snapshot)\s+)?"
     rf"versions?(?!\s+of\b)(?:\s+numbers?|\s+strings?)?"
     rf"(?:\s+(?:to|for|of|with|across)\s+(?P<v1>{_VERSION}))?"
     rf"|(?:prepare\s+(?:for\s+)?(?:the\s+)?)?release\s+(?:of\s+)?(?P<v2>{_VERSION})"
     rf"|prepare\s+(?:for\s+)?(?:the\s+)?(?P<v5>{_VERSION})\s+release"
     rf"|version\s+(?:bump(?:\s+to\s+)?)?(?P<v3>{_VERSION})?"
-    rf"|bump(?:ing)?\s+to\s+(?P<v4>{_VERSION})"
+    rf"|bump(?:s|ed|ing)?\s+to\s+(?:version\s+)?(?P<v4>{_VERSION})"
     rf"|cut(?:ting)?\s+(?:the\s+)?(?:release\s+)?(?P<v7>v?\d[\w.+-]*)"
     rf"|(?P<v6>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|alpha|beta|post|dev|canary|a|b)\.?\d*)?)\s*$"
     rf"|(?:[A-Za-z][\w-]*\s+)?(?P<v8>v?\d+\.\d+(?:\.\d+)*(?:[-.]?(?:rc|alpha|beta|post|dev|canary|a|b)\.?\d*)?)\s*$"
@@ -267,6 +276,9 @@ RELEASE_RE = re.compile(
     rf"|prepare\s+(?:the\s+)?release\s+notes\s+(?:for\s+)?(?P<v16>{_VERSION})"
     rf"|apply\s+version\s+updates\b(?P<v17>)"
     rf"|(?:post|pre)[- ]?release\s+(?:version\s+)?bump\b(?P<v18>)"
+    rf"|publish(?:es|ed|ing)?\s+(?:version\s+|release\s+)?`?(?P<v19>v?\d[\w.+-]*)`?"
+    rf"|(?:updat|bump|prepar)\w*\s+(?:[\w.-]+\s+){{1,4}}?for\s+(?:the\s+)?(?P<v20>v?\d[\w.+-]*)\s+release\b"
+    rf"|releas(?:e|es|ing)\s*$(?P<v21>)"
     rf")(?![\w.])",
     re.IGNORECASE,
 )

@@ -252,3 +252,11 @@ def test_an_untyped_title_whose_body_closes_a_bug_is_a_fix() -> None:
     body = "Oracle rejects an empty IN list; render a false predicate instead.\n\nFixes: #4411\n"
     files: list[File] = [("lib/dialects/oracle/compiler.py", 9, 1), ("docs/changes/4411.rst", 4, 0)]
     assert judged("render empty IN lists as 1 != 1 on Oracle", files, body=body) == (T.FIX, MEDIUM)
+
+
+def test_a_major_bump_of_a_developers_only_dependency_stays_low() -> None:
+    bump = "Bump hypothesis from 5.49.0 to 6.0.0"
+    assert judged(bump, [("requirements/dev-lint.txt", 1, 1)]) == (T.DEPS, LOW)
+    assert judged(bump, [("docs/requirements.txt", 1, 1)]) == (T.DEPS, LOW)
+    # the same bump in what users install weighs as a major one
+    assert judged("Bump attrs from 23.2.0 to 24.1.0", [("requirements.txt", 1, 1)]) == (T.DEPS, MEDIUM)

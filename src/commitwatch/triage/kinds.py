@@ -71,6 +71,23 @@ def _submodule_pointer(ctx: Context) -> str | None:
     return change.path
 
 
+# Manifests that only the project's developers install: test, lint, docs and CI requirements.
+_DEV_MANIFEST_RE = re.compile(
+    r"(?:^|[/_.-])(?:test|tests|testing|dev|develop|lint|docs?|ci|bench\w*)(?:[/_.-]|$)", re.I
+)
+
+
+def _dev_only(ctx: Context) -> bool:
+    """Every manifest the commit changes is a developers' one (``requirements/test-ci.txt``,
+    ``requirements-dev.txt``, ``docs/requirements.txt``)."""
+    manifests = [
+        change.path
+        for change, category in zip(ctx.commit.files, ctx.files.categories, strict=False)
+        if category in (FileCategory.BUILD, FileCategory.CONFIG, FileCategory.LOCKFILE)
+    ]
+    return bool(manifests) and all(_DEV_MANIFEST_RE.search(path) for path in manifests)
+
+
 def dependency_step(ctx: Context) -> None:
     files, decision = ctx.files, ctx.decision
     text = ctx.title.text.strip()
@@ -99,6 +116,8 @@ def dependency_step(ctx: Context) -> None:
         if old and new and is_major_bump(old, new):
             zero = old.lstrip("v").startswith("0.") and new.lstrip("v").startswith("0.")
             weight = ZERO_MINOR_BUMP_WEIGHT if zero else MAJOR_BUMP_WEIGHT
+            if _dev_only(ctx):
+                weight = 0  # "Bump pytest-cov from 5 to 6" in requirements/test.txt: no user sees it
             decision.signal("major_version_bump", weight, name=name, old=old, new=new)
         if name.lower().rsplit("/", 1)[-1] in CORE_DEPENDENCIES:
             decision.signal("core_dependency", CORE_DEPENDENCY_WEIGHT, name=name)

@@ -156,3 +156,48 @@ def test_a_removal_that_barely_shrinks_the_source_is_not_an_interface_change() -
 def test_release_and_version_commits_are_chores(subject: str, files: list[FileSpec]) -> None:
     result = triage(commit(subject, files))
     assert (result.change_type, result.importance) == (T.CHORE, LOW)
+
+
+# --- security without an advisory id ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Validate the frame length before copying",
+            "A peer could announce a length past the end of the receive buffer and overwrite the heap.",
+        ),
+        ("ingest: only trust X-Real-IP from configured proxies", "Any client could spoof its address."),
+        ("tokens: HMAC session ids in the access log", "The ids were logged in plaintext."),
+        ("cache: reject keys that are not UTF-8", "A remote client can poison entries (SSRF through the loader)."),
+    ],
+)
+def test_hardening_verbs_with_an_attack_in_the_body_are_security(subject: str, body: str) -> None:
+    result = triage(commit(subject, [("src/frame.c", 14, 3)], body=body))
+    assert (result.change_type, result.importance) == (T.SECURITY, HIGH)
+
+
+def test_a_fix_whose_body_describes_an_attack_is_security() -> None:
+    body = "A crafted archive name made the extractor write outside the target directory."
+    result = triage(commit("fix(unpack): keep entry names relative", [("unpack/entry.go", 9, 2)], body=body))
+    assert result.change_type is T.SECURITY
+
+
+def test_a_fix_whose_body_says_dos_line_endings_is_not_security() -> None:
+    body = "Files with DOS line endings were parsed as one line; handle \\r\\n."
+    result = triage(commit("fix: read dos line endings", [("src/reader.py", 6, 2)], body=body))
+    assert result.change_type is T.FIX
+
+
+def test_safe_loading_in_the_title_is_security() -> None:
+    result = triage(commit("Read cached tensors with `weights_only=True`", [("pkg/cache.py", 5, 2)]))
+    assert result.change_type is T.SECURITY
+
+
+def test_a_dependency_update_that_leaves_an_advisory_behind_is_a_dependency_update() -> None:
+    result = triage(commit("Bump openssl-sys past RUSTSEC-2025-0101", [("Cargo.lock", 6, 6)]))
+    assert result.change_type is T.DEPS
+    assert result.importance is MEDIUM  # the advisory's floor
+    fixed = triage(commit("Bump openssl-sys to fix RUSTSEC-2025-0101", [("Cargo.lock", 6, 6)]))
+    assert fixed.change_type is T.SECURITY

@@ -13,8 +13,11 @@ from commitwatch.triage.decision import (
 )
 from commitwatch.triage.files import OVERRULING
 from commitwatch.triage.titles import (
+    ADVISORY_ID_RE,
     ADVISORY_RE,
+    ATTACK_CONTEXT_RE,
     BODY_ADVISORY_RE,
+    HARDENING_TOKEN_RE,
     MEMORY_SAFETY_RE,
     SECURITY_CONTEXT_RE,
     SECURITY_RE,
@@ -48,6 +51,24 @@ def _security_note(ctx: Context) -> str | None:
     return None
 
 
+_AREA_RE = re.compile(r"^[\w./-]+:\s+")
+_UPDATE_RE = re.compile(r"^\W*(?:updat|bump|upgrad|pin|lock)\w*\b", re.IGNORECASE)
+
+
+def _advisory_bump(ctx: Context, word: str) -> bool:
+    """An update of dependency files whose title names the advisory it leaves behind ("to a version
+    without RUSTSEC-…"); one that says it fixes it ("fixes CVE-…", in the title or body) is a security fix."""
+    files = ctx.files
+    return (
+        ADVISORY_ID_RE.fullmatch(word) is not None
+        and word in ctx.title.text
+        and not any(m.lastgroup == "FIX" for m in WORD_RE.finditer(ctx.words))  # "Bump x (fixes CVE-…)"
+        and _UPDATE_RE.match(ctx.title.text) is not None
+        and files.count > 0
+        and files.only_dependency_files
+    )
+
+
 def security_step(ctx: Context) -> None:
     decision = ctx.decision
     if decision.change_type in (T.REVERT, T.MERGE):  # a revert's words are the original's
@@ -58,6 +79,10 @@ def security_step(ctx: Context) -> None:
         or BODY_ADVISORY_RE.search(ctx.body)
     )
     word = match.group(0) if match else next((full for full, short in ctx.labels if short == "security"), None)
+    if word is None and (token := HARDENING_TOKEN_RE.search(ctx.commit.subject)) is not None:
+        word = token.group(0)  # "Load checkpoints with `weights_only=True`": safe loading is the change
+    if word is not None and _advisory_bump(ctx, word):
+        return  # "Update gix to a version without RUSTSEC-2024-0350": a dependency update, with its floor
     if word is None and (note := _security_note(ctx)) is not None:
         decision.decide(T.SECURITY, "security_note", path=note)  # Misc/NEWS.d/next/Security/..., 123.security.md
         return
@@ -71,7 +96,17 @@ def security_step(ctx: Context) -> None:
         decision.decide(T.SECURITY, "memory_safety", word=unsafe.group(0))  # "fix slab-out-of-bounds in ..." in C
         return
     context = SECURITY_CONTEXT_RE.search(ctx.body) or SECURITY_CONTEXT_RE.search(ctx.words)
-    if word is None and (verb := SECURITY_VERB_RE.match(ctx.words)) and (why := context):
+    # the verb may follow an area prefix the title parser kept ("resolved: validate the RRSIG ...")
+    verb = SECURITY_VERB_RE.match(ctx.words) or SECURITY_VERB_RE.match(_AREA_RE.sub("", ctx.words, count=1))
+    fixed = ctx.title.prefix if ctx.title.conventional is T.FIX else None
+    fixed = fixed or (fix_word.group(0) if fix_word is not None and fix_word.lastgroup == "FIX" else None)
+    if word is None and verb is None and fixed:
+        attack = ATTACK_CONTEXT_RE.search(ctx.body)
+        if attack is not None and ctx.files.composition not in OVERRULING:
+            # "fix: ..." whose body says "a crafted request ..." or "a malicious server ...": the bug was an attack
+            decision.decide(T.SECURITY, "security_context", verb=fixed, word=attack.group(0))
+            return
+    if word is None and verb is not None and (why := context):
         # "Reject symlinks that escape the cache" with "an attacker can ..." in the body
         if ctx.files.composition not in OVERRULING:
             decision.decide(T.SECURITY, "security_context", verb=verb.group(0).strip(), word=why.group(0))

@@ -135,6 +135,8 @@ STYLE_RE = re.compile(
 LEADING_FORMAT_RE = re.compile(r"^\W*(?:re)?format(?:s|ted|ting)?\b(?!\s+(?:strings?|specifiers?|options?)\b)", re.I)
 SECURITY_VERB_RE = re.compile(rf"^\W*(?:{_alternatives(_P['security_verbs'])})\b", re.IGNORECASE)
 SECURITY_CONTEXT_RE = re.compile(rf"\b(?:{_alternatives(_P['security_context'])})\b", re.IGNORECASE)
+ATTACK_CONTEXT_RE = re.compile(rf"\b(?:{_alternatives(_P['attack_context'])})\b", re.IGNORECASE)
+HARDENING_TOKEN_RE = re.compile(rf"(?:{_alternatives(_P['hardening_tokens'])})", re.IGNORECASE)
 # Advisory ids, and advisory databases named without one; never part of a longer identifier.
 ADVISORY_RE = re.compile(
     rf"(?<![\w/.-])(?:CVE-\d{{4}}-\d{{4,}}|GHSA(?:-[0-9a-z]{{4}}){{3}}|RUSTSEC-\d{{4}}-\d{{4}}|PYSEC-\d{{4}}-\d+"

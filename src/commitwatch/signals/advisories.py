@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
+from commitwatch.triage.titles import ADVISORY_ID_RE as _ADVISORY_RE  # one pattern for triage and signals
 
-_ADVISORY_RE = re.compile(
-    r"(?<![\w/.-])(?:CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|RUSTSEC-\d{4}-\d{4}|PYSEC-\d{4}-\d+)(?![\w-])",
-    re.IGNORECASE,
-)
 MAX_ADVISORIES = 20
 
 

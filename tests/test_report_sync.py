@@ -117,3 +117,20 @@ def test_brought_in_follows_nested_syncs_and_leaves_the_first_parent_alone() -> 
     outer = linked("f", "Merge branch 'vendor'", (own.sha, inner.sha), 5)
     data = report(outer, own, inner, up2, up1, base)
     assert brought_in(data.entries) == {inner.sha: outer.sha, up1.sha: outer.sha, up2.sha: outer.sha}
+
+
+def test_a_sync_pull_request_brings_its_commits_in_too() -> None:
+    """rust-analyzer's "sync-from-ra" shape: a pull request whose title says it syncs another tree."""
+    from dataclasses import replace
+
+    from commitwatch.render.offline import brought_in
+    from tests.test_signals_render import commit, report
+
+    base = replace(commit("a", "chore: base", (), minute=0), parents=())
+    theirs = replace(commit("b", "fix: a panic in hover", (), minute=1), parents=(base.sha,))
+    ours = replace(commit("c", "feat: our own work", (), minute=2), parents=(base.sha,))
+    merge = replace(
+        commit("d", "Merge pull request #1880 from lnicola/sync-from-ra", (), body="Sync from upstream", minute=3),
+        parents=(ours.sha, theirs.sha),
+    )
+    assert brought_in(report(merge, ours, theirs, base).entries) == {theirs.sha: merge.sha}

@@ -201,3 +201,52 @@ def test_a_dependency_update_that_leaves_an_advisory_behind_is_a_dependency_upda
     assert result.importance is MEDIUM  # the advisory's floor
     fixed = triage(commit("Bump openssl-sys to fix RUSTSEC-2025-0101", [("Cargo.lock", 6, 6)]))
     assert fixed.change_type is T.SECURITY
+
+
+# --- severity: harm over panic words, mechanical commits low ---------------------------------------------
+
+
+def test_a_fix_whose_body_says_results_were_wrong_is_high() -> None:
+    body = "The join kept the left offset for the second chunk, so `merge_asof` silently dropped matches."
+    files: list[FileSpec] = [("src/frame/join.py", 14, 4)]
+    result = triage(commit("Fix merge_asof on chunked frames", files, body=body))
+    assert (result.change_type, result.importance) == (T.FIX, HIGH)
+    plain = triage(commit("Fix merge_asof on chunked frames", files, body="Handles more input."))
+    assert plain.importance is MEDIUM
+
+
+def test_a_core_scope_and_a_core_path_count_once() -> None:
+    result = triage(commit("fix(core): keep the resolver cache warm", [("packages/core/resolver.ts", 20, 6)]))
+    assert result.importance is MEDIUM
+
+
+@pytest.mark.parametrize(
+    ("subject", "files", "kind"),
+    [
+        (
+            "Regenerate protobuf bindings with buf 1.40",
+            [("gen/api.pb.go", 900, 850), ("api/api.yaml", 600, 580)],
+            T.CHORE,
+        ),
+        ("treewide: use for_each_set_bit() where appropriate", [(f"src/m{i}.c", 3, 4) for i in range(9)], T.REFACTOR),
+        ("Internal change", [("include/lib/port.h", 3, 1)], T.OTHER),
+        ("[bot] apply automated fixes", [("src/a.ts", 5, 5), ("src/b.ts", 2, 2)], T.STYLE),
+        ("chore: fix style", [("src/a.py", 4, 4), ("src/b.py", 3, 3)], T.STYLE),
+        ("MNT: stats: fix ruff lint warnings", [("lib/stats/_x.py", 3, 3)], T.STYLE),
+    ],
+)
+def test_mechanical_commits_are_low(subject: str, files: list[FileSpec], kind: ChangeType) -> None:
+    result = triage(commit(subject, files))
+    assert (result.change_type, result.importance) == (kind, LOW)
+
+
+def test_a_real_bug_in_how_a_formatter_is_run_is_a_fix() -> None:
+    body = "Offsets computed on normalised text were applied to the original file."
+    result = triage(commit("fix: running prettier via --write corrupts files with a BOM", [("src/run.go", 20, 5)],
+                           body=body))  # fmt: skip
+    assert result.change_type is T.FIX
+
+
+def test_comments_a_fix_handles_are_not_a_trivial_change() -> None:
+    result = triage(commit("Fix indentation of comments inside match arms", [("src/printer/match.rs", 30, 6)]))
+    assert result.importance is MEDIUM

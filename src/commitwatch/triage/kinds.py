@@ -194,7 +194,11 @@ def word_step(ctx: Context) -> None:
     styled = style is not None and (
         word is None or word.lastgroup not in ("FEATURE", "PERF") or style.start() < word.start()
     )
-    if decision.change_type in (T.CHORE, T.FIX, T.REFACTOR) and styled and decision.deciding is not None:
+    # "fix: --fix with gofmt corrupts files": a real bug in how the tool is run, not a style fix
+    styled = styled and SEVERE_RE.search(text) is None
+    # "[pre-commit.ci] auto fixes from ... hooks": the bot's tag says CI, its source edits are style
+    kinds = (T.CHORE, T.FIX, T.REFACTOR, T.CI) if ctx.files.source_files else (T.CHORE, T.FIX, T.REFACTOR)
+    if decision.change_type in kinds and styled and decision.deciding is not None:
         if decision.deciding.key in ("conventional_type", "bracket_tags") and style is not None:
             decision.overrule(T.STYLE, "title_word", word=style.group(0), type=T.STYLE.value)
         return

@@ -122,6 +122,7 @@ NARROWING_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['narrowing']
 MEMORY_SAFETY_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['memory_safety'])})\b", re.IGNORECASE)
 SEVERE_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['severe'])})\b", re.IGNORECASE)
 HARMFUL_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['harmful'])})\b", re.IGNORECASE)
+HARMFUL_BODY_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['harmful_body'])})\b", re.IGNORECASE)
 TRIVIAL_RE = re.compile(rf"\b(?:{_alternatives(_WORDS['patterns']['trivial'])})\b", re.IGNORECASE)
 
 _P = _WORDS["patterns"]
@@ -368,7 +369,9 @@ def parse_title(subject: str, depth: int = 0) -> Title:
         parsed.bang = bool(match.group("bang")) or match.group("type").lower() == "breaking"  # "breaking: ..."
         parsed.prefix = text[: match.end()].rstrip().rstrip(":").rstrip()
         text = _take_tags(text[match.end() :], parsed.tags)  # "fix: [Bugfix] ..." happens too
-    elif (prefix := SCOPE_PREFIX_RE.match(text)) and not WORD_RE.search(prefix.group("scope")):
+    elif (prefix := SCOPE_PREFIX_RE.match(text)) and (
+        parsed.conventional is not None or not WORD_RE.search(prefix.group("scope"))
+    ):  # after "MAINT:" or a gitmoji, "optimize: ..." is an area whatever its word
         parsed.scope = prefix.group("scope")
         text = _take_tags(text[prefix.end() :], parsed.tags)
     if not parsed.scope:  # an unknown tag ("[ty]", "[uv-resolver]") names a part of the project

@@ -44,6 +44,7 @@ from commitwatch.triage.titles import (
     BREAKING_CHECKBOX_RE,
     BREAKING_FOOTER_RE,
     BREAKING_TITLE_RE,
+    HARMFUL_BODY_RE,
     HARMFUL_RE,
     INTERFACE_MENTION_RE,
     NARROWING_RE,
@@ -85,9 +86,14 @@ def breaking_step(ctx: Context) -> None:
         decision.signal("breaking", SOFT_BREAKING_WEIGHT if soft else BREAKING_WEIGHT, marker=decision.breaking)
 
 
+_OF_RE = re.compile(r"\b(?:of|inside|within|around|between|across)\s+(?:\S+\s+)?$", re.IGNORECASE)
+
+
 def wording_step(ctx: Context) -> None:
     decision, kind = ctx.decision, ctx.decision.change_type
     trivial = TRIVIAL_RE.search(ctx.words) if kind in CODE_TYPES else None
+    if trivial is not None and _OF_RE.search(ctx.words[: trivial.start()]):
+        trivial = None  # "Fix unstable formatting of comments": the comments are what the code handles
     severe = SEVERE_RE.search(ctx.words) if kind is T.FIX else None
     if trivial is not None and severe is not None:
         # the leftmost says what the fix is about: "Fix typo in the crash message" is trivial, "Fix crash on
@@ -103,8 +109,22 @@ def wording_step(ctx: Context) -> None:
             harmful = HARMFUL_RE.search(ctx.words)
             weight = SEVERE_BUG_WEIGHT if harmful or wide else CONTAINED_BUG_WEIGHT
             decision.signal("severe_bug", weight, word=(harmful or severe).group(0))
+    elif kind is T.FIX and trivial is None and (harm := HARMFUL_BODY_RE.search(_told(ctx.body))):
+        # "Fix `to_parquet` dropping partitions" with "read_parquet silently returned fewer rows"
+        if narrow := NARROWING_RE.search(f"{ctx.title.scope}: {ctx.words}"):
+            decision.signal("narrowed_bug", NARROWED_BUG_WEIGHT, word=harm.group(0), context=narrow.group(0))
+        else:
+            decision.signal("severe_bug", SEVERE_BUG_WEIGHT, word=harm.group(0))
     if trivial is not None:
         decision.signal("trivial_word", TRIVIAL_WORD_WEIGHT, word=trivial.group(0))
+
+
+_TEMPLATE_LINE_RE = re.compile(r"^\s*(?:#|<!--|[-*]\s*\[[ xX]\]|\*\*?(?:Test|Checklist)).*$", re.MULTILINE)
+
+
+def _told(body: str) -> str:
+    """The part of a body that tells what went wrong: its first 800 characters, headings and checklists out."""
+    return _TEMPLATE_LINE_RE.sub("", body)[:800]
 
 
 def size_step(ctx: Context) -> None:
@@ -130,8 +150,10 @@ def size_step(ctx: Context) -> None:
             areas = ", ".join(files.source_areas[:3])
             decision.signal("source_spread", spread, count=len(files.source_areas), areas=areas)
         core_enough = files.core_lines >= min(CORE_MIN_LINES, files.source_lines)
+        # a core tag or scope ("fix(core):", "[Kernel]") already said the change is on a core path
+        tagged = any(reason.key == "tag_raises" and reason.weight >= CORE_PATH_WEIGHT for reason in decision.signals)
         if files.core_path is not None and core_enough and kind in BEHAVIOUR_TYPES - {T.REFACTOR}:
-            decision.signal("core_path", CORE_PATH_WEIGHT, path=files.core_path)
+            decision.signal("core_path", 0 if tagged else CORE_PATH_WEIGHT, path=files.core_path)
     elif files.count and kind in BEHAVIOUR_TYPES - {T.SECURITY, T.REVERT} and files.composition not in OVERRULING:
         decision.signal("no_source_changes", NO_SOURCE_WEIGHT, files=files.count)
     if files.api_path is not None and kind not in (T.DOCS, T.TEST, T.CI, T.STYLE, T.DEPS, T.REFACTOR):
@@ -141,7 +163,17 @@ def size_step(ctx: Context) -> None:
     cap = bucket(files.source_lines, FILE_BONUS_CAPS)
     if kind is T.FEATURE and files.source_lines and files.new_source_lines >= ADDITIVE_SHARE * files.source_lines:
         cap = min(cap, FILE_BONUS_CAPS[-1][1])
+    if _regenerated(ctx):  # "Regenerate CRDs and clientset": a tool's output, however long
+        cap = min(cap, STYLE_SIZE_CAP)
     _cap_file_bonus(decision, cap)
+
+
+_REGENERATE_RE = re.compile(r"^\W*re-?generat", re.IGNORECASE)
+
+
+def _regenerated(ctx: Context) -> bool:
+    """A chore that reruns a generator ("Regenerate CRDs ...", "Regenerate protos")."""
+    return ctx.decision.change_type is T.CHORE and _REGENERATE_RE.match(ctx.words) is not None
 
 
 # "Move X into its own module", "Rename helpers", "Split foo.rs into ...": code changes place, not behaviour.

@@ -72,6 +72,17 @@ def test_ordinary_text_hashes_uuids_and_code_never_change(tokens, sep):
     assert redact(text).text == text
 
 
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Basic g00000123456", True),  # found by the property above: an identifier, not base64 of user:password
+    ("Basic authentication is now supported", True),
+    ("the Basic SGVsbG9Xb3JsZEhlbGxv scheme", True),  # base64, but of "HelloWorldHello": no user:password
+    ("log in with Basic dXNlcjpwYXNzd29yZA== from now on", False),  # "user:password"
+    ("Basic YWRtaW46aHVudGVyMg", False),  # "admin:hunter2", padding dropped
+])
+def test_basic_credentials_are_base64_of_user_and_password(text, kept):
+    assert (redact(text).text == text) is kept
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["password", "token", "secret", "api_key", "is", "required", "the", "hashing",
                                  "Manager", "expiry", "rotation", "stored", "in", "vault", "field", "name"]),

@@ -4,6 +4,8 @@ choices; ``redact.objects`` applies this to commits, pull requests and reports."
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 import threading
@@ -221,6 +223,16 @@ def _key_blocks(text: str, found: Counter[str]) -> str:
     return "\n".join(out)
 
 
+
+def _basic_credentials(value: str) -> bool:
+    """Whether ``value`` is what HTTP Basic sends (RFC 7617): base64 of printable ``user:password``."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return b":" in decoded and decoded.isascii() and all(32 <= byte < 127 for byte in decoded)
+
+
 def redact(text: str) -> Redaction:
     """Replace secrets in ``text`` with ``[REDACTED:<kind>]`` markers."""
     found: Counter[str] = Counter()
@@ -277,8 +289,8 @@ def redact(text: str) -> Redaction:
 
         def basic(match: re.Match[str]) -> str:
             value = match.group("value")
-            if _HEX.fullmatch(value) or not (_random_enough(value, min_length=12) or value.endswith("=")):
-                return match.group(0)  # "Basic authentication": a word, not base64 credentials
+            if _HEX.fullmatch(value) or not _basic_credentials(value):
+                return match.group(0)  # "Basic authentication", "Basic g00000123456": not user:password
             found["basic-auth"] += 1
             return match.group(0)[: match.start("value") - match.start()] + _marker("basic-auth")
 

@@ -250,3 +250,86 @@ def test_a_real_bug_in_how_a_formatter_is_run_is_a_fix() -> None:
 def test_comments_a_fix_handles_are_not_a_trivial_change() -> None:
     result = triage(commit("Fix indentation of comments inside match arms", [("src/printer/match.rs", 30, 6)]))
     assert result.importance is MEDIUM
+
+
+# --- interface changes visible only in the patch, or in the wording ---------------------------------------
+
+
+def test_a_default_changed_inside_a_multi_line_add_argument_is_an_interface_change() -> None:
+    patch = (
+        "@@ -40,7 +40,7 @@ def add_server_args(parser):\n"
+        "     parser.add_argument(\n"
+        "         '--prefill-chunk',\n"
+        "         type=int,\n"
+        "-        default=512,\n"
+        "+        default=2048,\n"
+        "         help='Tokens per prefill chunk')\n"
+    )
+    result = triage(commit("tidy server options", [("serve/args.py", 1, 1)], patches={"serve/args.py": patch}))
+    assert result.change_type is T.FEATURE
+    assert any(c.change == "default_changed" for c in result.signals.interfaces)
+    assert result.importance is not LOW  # a new default's medium floor
+
+
+def test_a_dropped_env_var_read_with_a_mixed_case_name_is_breaking() -> None:
+    patch = (
+        "@@ -10,4 +10,2 @@ def pick_kernel():\n"
+        '-    use_v2 = os.getenv("ACME_USE_Kv2_PATH", "0") == "1"\n'
+        "-    if use_v2: return kernel_v2\n"
+        "+    return kernel_v1\n"
+    )
+    result = triage(
+        commit("Simplify kernel selection", [("acme/kernels.py", 1, 2)], patches={"acme/kernels.py": patch})
+    )
+    assert result.change_type is T.FEATURE
+    assert result.breaking
+    assert result.importance is HIGH
+
+
+def test_a_new_default_under_a_breaking_fix_prefix_is_an_interface_change() -> None:
+    result = triage(commit("fix(log)!: print timestamps in UTC by default", [("src/log/fmt.rs", 12, 4)]))
+    assert result.change_type is T.FEATURE
+
+
+@pytest.mark.parametrize("subject", ["pool: lower the default connection limit", "`retry` no longer implies `backoff`"])
+def test_wording_that_changes_behaviour_for_everyone_is_an_interface_change(subject: str) -> None:
+    result = triage(commit(subject, [("src/pool.py", 4, 4)]))
+    assert result.change_type is T.FEATURE
+    assert "default_change" in {reason.key for reason in result.reasons}
+
+
+def test_no_longer_crashing_is_a_fix() -> None:
+    result = triage(commit("Fix: the viewer no longer crashes on empty files", [("src/viewer.py", 4, 1)]))
+    assert result.change_type is T.FIX
+
+
+# --- dependency rolls and toolchains -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "files"),
+    [
+        ("Roll Skia from 1a2b3c4d to 5e6f7a8b (3 revisions)", [("DEPS", 1, 1)]),
+        ("Integrate Abseil at abseil/abseil-cpp@0123abcd4567", [("third_party/absl/workspace.bzl", 2, 2)]),
+        ("Update dependencies from acme/build-tools", [("eng/Versions.props", 4, 4)]),
+        ("feat(firefox): roll to r1466", [("browsers.json", 2, 2)]),
+        ("Update SwiftPM", [("tools/swiftpm.cmake", 1, 1), ("src/host.cpp", 3, 1)]),
+        ("Bump tree-sitter-python", [("grammars.toml", 1, 1)]),
+        ("Bump NCCL tests to v2.13.8", [("third_party/nccl-tests", 1, 1)]),
+    ],
+)
+def test_dependency_rolls_are_deps(subject: str, files: list[FileSpec]) -> None:
+    assert triage(commit(subject, files)).change_type is T.DEPS
+
+
+@pytest.mark.parametrize(
+    ("subject", "files"),
+    [
+        ("chore: Raise the minimum Rust version to 1.80", [("Cargo.toml", 1, 1)]),
+        ("cmake: bump the minimum required version to 3.25", [("CMakeLists.txt", 1, 1)]),
+        ("Update toolchain to nightly-2025-01-01", [("rust-toolchain.toml", 1, 1), ("src/lib.rs", 2, 2)]),
+        ("Update the Gradle wrapper to 8.14", [("gradle/wrapper/gradle-wrapper.properties", 1, 1)]),
+    ],
+)
+def test_toolchain_minimums_are_build(subject: str, files: list[FileSpec]) -> None:
+    assert triage(commit(subject, files)).change_type is T.BUILD

@@ -91,9 +91,11 @@ _JAVA_DEFAULT_RE = re.compile(r'\bdefaultValue\s*=\s*"(?P<default>[^"]*)"')
 _JAVA_MEMBER_RE = re.compile(r"^\s*(?:public|private|protected)\b")
 
 _ENV = r"[A-Z][A-Z0-9]*_[A-Z0-9_]+"
+# inside an explicit read, a name may mix cases ("NVTE_FUSED_ATTN_USE_FAv2_BWD")
+_ENV_READ = r"[A-Z][A-Z0-9]*_[A-Za-z0-9_]*[A-Z0-9]"
 _ENV_USE_RE = re.compile(
     rf"(?:os\.environ(?:\.get)?\s*[\[(]\s*|os\.getenv\(\s*|env::var(?:_os)?\(\s*|os\.(?:Getenv|LookupEnv)\(\s*)"
-    rf"{_Q}(?P<name>{_ENV}){_Q}(?:\s*,\s*(?P<default>[^)\]]+))?|process\.env\.(?P<js>{_ENV})"
+    rf"{_Q}(?P<name>{_ENV_READ}){_Q}(?:\s*,\s*(?P<default>[^)\]]+))?|process\.env\.(?P<js>{_ENV})"
 )
 _ENV_REGISTRY_RE = re.compile(rf"^\s*(?:{_Q}(?P<key>{_ENV}){_Q}\s*:|pub const \w+\s*:\s*&(?:'static )?str\s*="
                               rf'\s*"(?P<const>{_ENV})"|(?P<assign>{_ENV})\s*(?::[^=]+)?=)')  # fmt: skip
@@ -179,7 +181,9 @@ def _flag_decls(side: list[tuple[bool, str]], hunk: Hunk, path: str) -> Iterator
             pending_clap = None
         if not touched:
             continue
-        if match := _ARGPARSE_RE.search(line):
+        if (match := _ARGPARSE_RE.search(line)) and _depth(line[match.start() :]) > 0:
+            pass  # a call spread over lines: read whole by _argparse_calls
+        elif match:
             default = re.search(_DEFAULT, match.group("rest"))
             yield _Decl("cli_flag", match.group("name"), default and default.group("default"), path)
         elif match := _CLICK_RE.search(line):
@@ -207,6 +211,37 @@ def _flag_decls(side: list[tuple[bool, str]], hunk: Hunk, path: str) -> Iterator
                 yield _Decl(kind, name, field.group("default"), path)
         elif (match := _SERDE_RE.search(line) or _GO_TAG_RE.search(line)) and match.group("name") != "-":
             yield _Decl("config_key", match.group("name"), None, path)
+
+
+_ARGPARSE_OPEN_RE = re.compile(r"add_argument\(\s*$")
+_FLAG_ARG_RE = re.compile(rf"^\s*(?:{_Q}-\w{_Q}\s*,\s*)?{_Q}(?P<name>{_FLAG}){_Q}")
+
+
+def _depth(text: str) -> int:
+    return text.count("(") - text.count(")")
+
+
+def _argparse_calls(side: list[tuple[bool, str]], path: str) -> Iterator[_Decl]:
+    """argparse ``add_argument("--x",`` calls spread over lines, declared when any of their lines
+    changed: a ``default=0.5`` changed under an unchanged ``add_argument("--cache-ratio",`` is a new
+    default of that flag."""
+    call: tuple[str, list[str], bool, int] | None = None
+    for index, (touched, line) in enumerate(side):
+        if call is not None:
+            name, parts, hit, depth = call
+            if not name and (flag := _FLAG_ARG_RE.match(line)):  # the flag on the line after the paren
+                name = flag.group("name")
+            call = (name, [*parts, line], hit or touched, depth + _depth(line))
+        elif (match := _ARGPARSE_RE.search(line)) and (depth := _depth(line[match.start() :])) > 0:
+            call = (match.group("name"), [match.group("rest")], touched, depth)
+        elif match := _ARGPARSE_OPEN_RE.search(line):
+            call = ("", [], touched, _depth(line[match.start() :]))
+        if call is not None and (call[3] <= 0 or index == len(side) - 1):  # closed, or the hunk ends
+            name, parts, hit, _ = call
+            if hit and name:
+                default = re.search(_DEFAULT, " ".join(parts))
+                yield _Decl("cli_flag", name, default and default.group("default"), path)
+            call = None
 
 
 def _env_decls(lines: list[str], path: str) -> Iterator[_Decl]:
@@ -277,6 +312,7 @@ def _declarations(commit: Commit) -> tuple[list[_Decl], list[_Decl]]:
                     continue
                 side = [(line[:1] == sign, line[1:]) for line in hunk.lines if line[:1] in (" ", sign)]
                 out.extend(_flag_decls(side, hunk, change.path))
+                out.extend(_argparse_calls(side, change.path))
                 out.extend(_env_decls(lines, change.path))
                 out.extend(_route_decls(lines, change.path))
                 if category is FileCategory.SOURCE:

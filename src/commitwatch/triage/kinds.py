@@ -45,6 +45,7 @@ from commitwatch.triage.titles import (
     TOOLCHAINS,
     WORD_RE,
     dependency_named,
+    evident_dependency,
     is_major_bump,
     normalise_tag,
     tag_type,
@@ -67,7 +68,9 @@ def _submodule_pointer(ctx: Context) -> str | None:
     if (change.additions, change.deletions) != (1, 1) or "." in name or not gitlink:
         return None
     if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", ctx.title.text, re.IGNORECASE) is None:
-        return None
+        squashed = re.sub(r"[\W_]+", "", name.lower())  # "Bump cuDNN frontend" for 3rdparty/cudnn-frontend
+        if len(squashed) < 4 or squashed not in re.sub(r"[\W_]+", "", ctx.title.text.lower()):
+            return None
     return change.path
 
 
@@ -88,6 +91,29 @@ def _dev_only(ctx: Context) -> bool:
     return bool(manifests) and all(_DEV_MANIFEST_RE.search(path) for path in manifests)
 
 
+_TOOLCHAIN_FILE_RE = re.compile(
+    r"(?:^|/)(?:rust-toolchain(?:\.toml)?|\.nvmrc|\.node-version|\.python-version|\.go-version|\.tool-versions|"
+    r"gradle-wrapper\.properties)$"
+)
+# Words that leave a bump's name to its scope ("meson: bump the minimum required version to 0.62").
+_GENERIC_NAME_WORDS = frozenset({"minimum", "min", "required", "supported", "version"})
+
+
+def _toolchain_file(ctx: Context) -> str | None:
+    return next((c.path for c in ctx.commit.files if _TOOLCHAIN_FILE_RE.search(c.path)), None)
+
+
+def _toolchain_named(name: str, scope: str) -> bool:
+    """Whether a bump's name ("Go", "minimum Go", "Gradle wrapper", "CUDA base image") or, for a generic
+    name, its scope is a toolchain or a build image."""
+    words = set(name.lower().split())
+    if name.lower().endswith((" image", " images")):  # "pin the CUDA base image to 12.9.1": a build input
+        return True
+    if words <= _GENERIC_NAME_WORDS:
+        words = {scope.lower()}
+    return name.lower() in TOOLCHAINS or bool(words & TOOLCHAINS)
+
+
 def dependency_step(ctx: Context) -> None:
     files, decision = ctx.files, ctx.decision
     text = ctx.title.text.strip()
@@ -97,8 +123,15 @@ def dependency_step(ctx: Context) -> None:
     scope_deps = ctx.scope_type is T.DEPS
     if ctx.title.conventional in (T.CI, T.DOCS, T.TEST) and not scope_deps:
         return  # "ci: bump golangci-lint to v2": the author says what kind of change it is
+    if _UPDATE_RE.match(text) and (toolchain := _toolchain_file(ctx)) is not None:
+        decision.decide(T.BUILD, "dependency_bump", name=toolchain)  # rust-toolchain.toml, gradle-wrapper ...
+        return
+    if (evident := evident_dependency(text, ctx.title.scope)) is not None:
+        decision.decide(T.DEPS, "dependency_bump", name=evident[0])  # "Roll Flutter Engine from a to b"
+        return
     named = dependency_named(text)
-    if not (named and named[2]) and (pointer := _submodule_pointer(ctx)) is not None:
+    pointer = _submodule_pointer(ctx)
+    if not (named and named[2]) and pointer is not None:
         decision.decide(T.DEPS, "submodule_bump", path=pointer)  # "Update cargo": src/tools/cargo +1 -1
         return
     if named and ctx.project and named[0].lower() in (ctx.project, f"{ctx.project}-cli", f"py-{ctx.project}"):
@@ -106,8 +139,9 @@ def dependency_step(ctx: Context) -> None:
         return
     # Manifests, lockfiles, vendored trees and CI workflows (which pin actions and tools) hold versions.
     evidence = files.manifest_lines > 0 or files.has_lockfile or files.has_vendored or files.has_ci
-    evidence = evidence or not files.count
-    if named and named[0].lower() in TOOLCHAINS:
+    built = files.composition is T.BUILD and bool(named) and ctx.title.conventional is None  # "Upgrade to Spring 6.2"
+    evidence = evidence or not files.count or pointer is not None or built
+    if named and _toolchain_named(named[0], ctx.title.scope):
         decision.decide(T.BUILD, "dependency_bump", name=named[0])  # "Update the Go version to 1.24"
         return
     if named and (evidence or ctx.dependency_bot or scope_deps):
@@ -289,9 +323,11 @@ def interface_step(ctx: Context) -> None:
     if change is None:
         return
     shown = " ".join(change.group(0).split())[:80]
+    # "fix(help)!: Wrap help at the terminal width by default": the author marks the new default breaking
+    bang_default = decision.change_type is T.FIX and ctx.title.bang and DEFAULT_CHANGE_RE.search(text) is not None
     if decision.change_type is None:
         decision.decide(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
-    elif decision.change_type in _NOT_INTERFACE_TYPES:
+    elif decision.change_type in _NOT_INTERFACE_TYPES or bang_default:
         decision.overrule(T.FEATURE, "interface_change", change=shown, type=T.FEATURE.value)
     if breaking is not None:
         decision.mark_breaking(shown)

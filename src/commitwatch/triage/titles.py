@@ -239,10 +239,15 @@ BREAKING_CHECKBOX_RE = re.compile(r"^\s*[-*]\s*\[[xX]\]\s*breaking", re.I | re.M
 # "Bump X from 1.2 to 1.3", "upgrade torch to 2.6", "update bytes crate version to latest",
 # "update dependency @types/node to v20", "update rust crate serde to 1.0.200", "downgrading X version".
 _VERSION = r"v?\d[\w.+-]*|latest|main|master|head|nightly"
-_DEP_VERBS = r"bump(?:s|ed|ing)?|updat(?:e[sd]?|ing)|upgrad(?:e[sd]?|ing)|downgrad(?:e[sd]?|ing)|pin(?:s|ned)?"
+_DEP_VERBS = (
+    r"bump(?:s|ed|ing)?|updat(?:e[sd]?|ing)|upgrad(?:e[sd]?|ing)|downgrad(?:e[sd]?|ing)|pin(?:s|ned)?|roll(?:s|ed|ing)?|"
+    r"rais(?:e[sd]?|ing)"
+)
 _DEP_KINDS = r"rust crate|crate|dependency|dependencies|package|module|gem|npm package|pip package|library|lib"
+# A name of up to three words ("cuDNN frontend", "Flutter Engine", "minimum Go").
+_NAME_MORE = r"(?:\s+(?!(?:to|from|for|in|of|and|with|the|on|at|a|an|by)\b)[A-Za-z][\w.+-]*?){0,2}?"
 DEP_RE = re.compile(
-    rf"\b(?:{_DEP_VERBS})\s+(?:the\s+)?(?:(?:{_DEP_KINDS})\s+)?(?P<name>[@\w][\w@./+-]*?)"
+    rf"\b(?:{_DEP_VERBS})\s+(?:the\s+)?(?:(?:{_DEP_KINDS})\s+)?(?P<name>[@\w][\w@./+-]*?{_NAME_MORE})"
     rf"(?:\s+(?:{_DEP_KINDS}|version|versions|requirements?|pin))*"
     rf"(?:\s+from\s+(?P<old>{_VERSION}))?\s+to\s+(?P<new>{_VERSION})(?![\w.])",
     re.IGNORECASE,
@@ -253,8 +258,27 @@ DEP_NOVERSION_RE = re.compile(
     re.IGNORECASE,
 )
 DEP_TO_RE = re.compile(
-    rf"\b(?:{_DEP_VERBS})\s+to\s+(?P<name>[A-Za-z][\w.+-]*?)\s+(?P<new>{_VERSION})(?![\w.])", re.IGNORECASE
+    rf"\b(?:{_DEP_VERBS})\s+to\s+(?P<name>[A-Za-z][\w.+-]*?{_NAME_MORE})\s+(?P<new>{_VERSION})(?![\w.])", re.IGNORECASE
 )
+# Shapes that say "dependency" by themselves, files or not: an autoroller's "Roll X from a to b", "Integrate
+# LLVM at llvm/llvm-project@<sha>", "Update dependencies from dotnet/arcade", "feat(chromium): roll to r1155"
+# (the scope is the name), "Bump WebKit", "Update tree-sitter-rust" (a bare project-like name).
+DEP_ROLL_RE = re.compile(
+    rf"^\W*roll(?:s|ed|ing)?\s+(?:the\s+)?(?P<name>[\w@./+-]+?{_NAME_MORE})(?:\s+from\s+(?P<old>\S+))?\s+to\s+(?P<new>\S+)",
+    re.IGNORECASE,
+)
+DEP_SCOPED_RE = re.compile(r"^\W*(?:roll|bump|updat|upgrad)\w*\s+to\s+(?P<new>v?r?\d[\w.+-]*)\s*$", re.IGNORECASE)
+DEP_INTEGRATE_RE = re.compile(
+    r"^\W*integrat\w*\s+(?P<name>[\w.+-]+)\s+at\s+[\w./-]*@(?P<new>[0-9a-f]{7,40})\b", re.IGNORECASE
+)
+DEP_FROM_RE = re.compile(
+    r"^\W*(?:updat|bump|upgrad)\w*\s+(?:the\s+)?dependenc(?:y|ies)\s+from\s+(?P<name>[\w./-]+)", re.IGNORECASE
+)
+DEP_BARE_RE = re.compile(
+    r"^\W*(?:[Bb]ump|[Uu]pdat|[Uu]pgrad)\w*\s+(?:the\s+)?"
+    r"(?P<name>[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)\s*$"
+)
+_NOT_BARE_RE = re.compile(r"test|doc|readme|changelog|snapshot|golden|fixture|example|lock|config|script", re.I)
 # "bump version to 0.1.9", "version bump", "release v1.2.0", "bump to v0.5.0", "Sync versions",
 # "Update version numbers for 0.6.0", "Prepare for the 2.1 release", "v1.2.3": a release, not a dependency.
 RELEASE_RE = re.compile(
@@ -431,6 +455,19 @@ def dependency_named(text: str) -> tuple[str, str, str] | None:
         if match and match.group("name").lower() not in NOT_DEPENDENCIES:
             groups = match.groupdict()
             return match.group("name"), groups.get("old") or "", groups.get("new") or ""
+    return None
+
+
+def evident_dependency(text: str, scope: str) -> tuple[str, str, str] | None:
+    """(name, old, new) of a title whose shape alone says it updates a dependency."""
+    if match := DEP_ROLL_RE.match(text):
+        return match.group("name"), match.group("old") or "", match.group("new")
+    if scope and (match := DEP_SCOPED_RE.match(text)):
+        return scope, "", match.group("new")
+    if match := DEP_INTEGRATE_RE.match(text) or DEP_FROM_RE.match(text):
+        return match.group("name"), "", match.groupdict().get("new") or ""
+    if (match := DEP_BARE_RE.match(text)) and not _NOT_BARE_RE.search(match.group("name")):
+        return match.group("name"), "", ""
     return None
 
 

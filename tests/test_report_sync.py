@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_cli
+from tests.fakes.openai_server import FakeOpenAI
 from tests.gitrepo import GitRepo
 
 
@@ -52,7 +53,9 @@ def test_a_sync_merge_shows_the_commits_it_brings_once(synced, tmp_path: Path) -
     # Markdown: one line for the merge, naming the three; none of them has an entry of its own
     merge_lines = [line for line in md.splitlines() if line.startswith("- Merge branch")]
     assert len(merge_lines) == 1 and "brings 3 commits" in merge_lines[0]
-    entries = md.split("### 📋 Contents", 1)[1]  # the highlights before it may name any commit
+    highlights, entries = md.split("### 📋 Contents", 1)
+    for sha in brought:
+        assert sha[:7] not in highlights  # the highlights are written over the day's own work
     for sha in brought:
         assert sha[:7] in merge_lines[0]
         assert sum(1 for line in entries.splitlines() if sha[:7] in line) == 1  # only on the merge's line
@@ -71,6 +74,29 @@ def test_a_sync_merge_shows_the_commits_it_brings_once(synced, tmp_path: Path) -
         assert f'<td><a href="#c-{sha[:12]}">' in html
         assert f'id="c-{sha[:12]}"' in html
     assert "brings 3 commits" in html
+
+
+def test_the_model_is_never_asked_about_the_commits_a_sync_merge_brings_in(synced, tmp_path, monkeypatch):
+    """They are shown once, under the merge: the rules analyse them, no request is spent on them, and the
+    highlights request lists only the day's own commits."""
+    repo, shas = synced
+    brought = {shas["crash"], shas["feature"], shas["docs"]}
+    monkeypatch.setenv("COMMITWATCH_LLM_API_KEY", "sk-test")
+    with FakeOpenAI() as server:
+        config = tmp_path / "cw.toml"
+        config.write_text(f'output_dir = "{tmp_path / "out"}"\ncache_dir = "{tmp_path / "cache"}"\n'
+                          f'[llm]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\n', encoding="utf-8")
+        run_cli("report", "--config", str(config), "--repo", str(repo.path), "--date", "2026-02-07", "--tz", "UTC",
+                "--lang", "en", "--format", "json", "--db", str(tmp_path / "s.db"))  # fmt: skip
+        asked = [r.user for r in server.analysis_requests()]
+        (highlights,) = [r.user for r in server.requests if r.is_highlights]
+    assert len(asked) == 2  # the hello command and the merge itself
+    assert not any(sha in text for sha in brought for text in asked)
+    assert not any(sha[:7] in highlights for sha in brought)
+    data = json.loads((tmp_path / "out/2026/proj/2026-02-07.json").read_text(encoding="utf-8"))
+    analyzers = {c["sha"]: c["analyzer"] for c in data["commits"]}
+    assert {analyzers[sha] for sha in brought} == {"rules"}
+    assert analyzers[shas["own"]] == analyzers[shas["merge"]] == "llm"
 
 
 def test_a_low_line_names_the_rules_level_when_it_is_two_levels_away() -> None:

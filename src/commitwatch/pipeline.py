@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from .analysis import AnalysisPool, PullText, analyze_commits, api_key_for
+from .analysis.rules import rules_entry, rules_highlights
 from .cache import AnalysisCache, Item, remember_mode, remembered_modes
 from .config import LLMSettings, RepoConfig, Settings
 from .errors import CommitwatchError
@@ -55,6 +56,7 @@ from .stages import (
 )
 from .storage import Store
 from .triage import triage
+from .triage.syncs import brought_in_by
 
 __all__ = [
     "RepoResult", "ReportRequest", "ReportResult", "RunOutcome", "RunRequest", "report_paths", "report_stem",
@@ -241,16 +243,21 @@ async def analyse(run_: RunState, triaged: Triaged) -> Analysed:
     """Every commit's analysis (the store's, another run's, or new), then the repository's highlights."""
     c = triaged.collected
     name, items, language = c.ref.name, triaged.items, run_.settings.language
+    # the commits a sync or subtree merge brings in are shown once, under it: the rules analyse them (no
+    # request), and the highlights are written over the others
+    synced = brought_in_by(items)
+    own = [item for item in items if item[0].sha not in synced]
     if run_.pool is None or run_.llm is None:
         run_.progress.planned(name, 0, len(items), "rules")
-        rules = analyze_commits(items, c.ref, language, None)
+        rules = analyze_commits(items, c.ref, language, None, highlights=False)
+        highlighted = [e for e in rules.entries if e.commit.sha not in synced]
         run_.progress.analysed(name, len(items), len(items))
-        return Analysed(triaged, rules.entries, rules.highlights, [], Usage(), None, False)
+        return Analysed(triaged, rules.entries, rules_highlights(highlighted, language), [], Usage(), None, False)
 
     cache = AnalysisCache(run_.store, run_.llm, language, c.repo_id, c.run_id)
-    plan = cache.plan(items)
-    run_.progress.planned(name, len(plan.done), len(plan.mine), run_.llm.model or "")
-    done = dict(plan.done)
+    plan = cache.plan(own)
+    done = dict(plan.done) | {commit.sha: rules_entry(commit, tri) for commit, tri in items if commit.sha in synced}
+    run_.progress.planned(name, len(done), len(plan.mine), run_.llm.model or "")
     finished = len(done)
 
     def save(entry: CommitEntry) -> None:
@@ -280,7 +287,7 @@ async def analyse(run_: RunState, triaged: Triaged) -> Analysed:
     reason = None
     if lines is None:  # asked as soon as this repository's commits are done, ahead of waiting commits
         await run_.client_ready()
-        lines, reason = await job.highlights(entries)
+        lines, reason = await job.highlights([e for e in entries if e.commit.sha not in synced])
     cache.release()
     outcome = job.result(new, lines, reason)
     degraded = outcome.degraded or any(e.analyzer == "rules-fallback" for e in entries)

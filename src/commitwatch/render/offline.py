@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from commitwatch.i18n import Translator
 from commitwatch.models import CommitEntry, FileCategory, Importance, ReportData, Signals
 from commitwatch.signals import revert_pairs
+from commitwatch.triage.syncs import brought_in_by, is_sync
 
 USER_CHANGES_SHOWN = 8  # "what changes for users" lines before "and N more"
 AREAS_SHOWN = 4  # areas named on a one-line entry and on "areas touched"
@@ -199,50 +200,13 @@ def rules_level_apart(entry: CommitEntry) -> Importance | None:
 # --- the report's shape -------------------------------------------------------------------------------------
 
 
-# The reasons that make a merge commit a sync of other work (triage.history): its second parents' commits
-# are reported once, under it.
-SYNC_REASONS = frozenset({"merge_commit", "subtree_sync", "release_merge"})
-
-
 def is_sync_merge(entry: CommitEntry) -> bool:
-    reasons = entry.triage.reasons
-    return entry.commit.is_merge and bool(reasons) and reasons[0].key in SYNC_REASONS
+    return is_sync(entry.commit, entry.triage)
 
 
 def brought_in(entries: Sequence[CommitEntry]) -> dict[str, str]:
-    """``{sha: merge sha}`` for every commit of the window that a sync merge of the window brings in:
-    reachable from the merge's second (or later) parents without leaving the window, and not from its
-    first parent. A commit two syncs bring is under the newer one (the first in ``entries``). In memory,
-    over the parents the commits carry: no git call."""
-    in_window = {e.commit.sha: e.commit for e in entries}
-
-    def reach(starts: Iterable[str]) -> set[str]:
-        seen: set[str] = set()
-        stack = [sha for sha in starts if sha in in_window]
-        while stack:
-            sha = stack.pop()
-            if sha in seen:
-                continue
-            seen.add(sha)
-            stack.extend(p for p in in_window[sha].parents if p in in_window and p not in seen)
-        return seen
-
-    by: dict[str, str] = {}
-    for e in entries:
-        if not is_sync_merge(e):
-            continue
-        parents = e.commit.parents
-        for sha in sorted(reach(parents[1:]) - reach(parents[:1])):
-            if sha != e.commit.sha and sha not in by:
-                by[sha] = e.commit.sha
-    # a merge that is itself brought in hands its commits to the merge that brought it
-    for sha, merge in list(by.items()):
-        seen = {sha}
-        while merge in by and merge not in seen:
-            seen.add(merge)
-            merge = by[merge]
-        by[sha] = merge
-    return by
+    """``{sha: merge sha}`` for the commits a sync merge of the report brings in (``triage.syncs``)."""
+    return brought_in_by([(e.commit, e.triage) for e in entries])
 
 
 @dataclass

@@ -333,3 +333,42 @@ def test_dependency_rolls_are_deps(subject: str, files: list[FileSpec]) -> None:
 )
 def test_toolchain_minimums_are_build(subject: str, files: list[FileSpec]) -> None:
     assert triage(commit(subject, files)).change_type is T.BUILD
+
+
+# --- titles without a recognised prefix, and files over the title ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "files", "kind"),
+    [
+        ("Ensure `watch` survives a renamed directory", [("src/watch.rs", 12, 3)], T.FIX),
+        ("Check for underflow in frame_count", [("libfoo/frame.c", 2, 0)], T.FIX),
+        ("Require Python 3.11", [("pyproject.toml", 1, 1), ("src/pkg/compat.py", 2, 30)], T.FEATURE),
+        ("Polish", [("src/main/java/org/acme/Pool.java", 3, 3)], T.REFACTOR),
+        ("i18n: Translated using Weblate (German)", [("po/de.po", 14, 9)], T.CHORE),
+        ("📚 Explain the retry options", [("docs/retry.md", 30, 2)], T.DOCS),
+        ("[Examples] Add a streaming example", [("examples/stream/run.py", 80, 0)], T.DOCS),
+        ("arm64: add NEON path for the crc32 kernel", [("src/arm64/crc32.S", 120, 0)], T.PERF),
+        ("PR #88: [Metal] Fix build failure after the header move", [("src/metal/k.mm", 1, 0)], T.BUILD),
+    ],
+)
+def test_titles_without_a_known_prefix_are_read_by_their_words(
+    subject: str, files: list[FileSpec], kind: ChangeType
+) -> None:
+    assert triage(commit(subject, files)).change_type is kind
+
+
+def test_a_fix_to_an_api_description_only_is_docs() -> None:
+    files: list[FileSpec] = [("api/openapi.yaml", 5, 3), ("docs/api/v2.yaml", 5, 3)]
+    result = triage(commit("server: openapi: fix description of ListJobs paging", files))
+    assert (result.change_type, result.importance) == (T.DOCS, LOW)
+
+
+def test_a_typo_in_a_javadoc_is_docs() -> None:
+    result = triage(commit("Fix typo in Scheduler javadoc", [("src/main/java/acme/Scheduler.java", 1, 1)]))
+    assert (result.change_type, result.importance) == (T.DOCS, LOW)
+
+
+def test_a_removed_single_dash_option_is_fully_breaking() -> None:
+    result = triage(commit("rpc: remove deprecated -legacywallet", [("src/init.cpp", 1, 20), ("src/rpc/x.cpp", 2, 9)]))
+    assert (result.change_type, result.importance) == (T.FEATURE, HIGH)

@@ -200,11 +200,15 @@ def label_step(ctx: Context) -> None:
             decision.signal("label_lowers", LABEL_LOWER_WEIGHT, label=full)
 
 
+# Docs that live in source files: comments, docstrings and API doc comments.
+_IN_CODE_DOCS_RE = re.compile(r"comment|docstring|javadoc|jsdoc|rustdoc|godoc|doxygen", re.IGNORECASE)
+
+
 def _object_fits(ctx: Context, kind: ChangeType, noun: str) -> bool:
     """Whether the files allow the type the title's object names: docs with no source changed (or only
     stubs, or only comments), tests with no source changed; comments and type annotations always."""
     files = ctx.files
-    if kind in (T.CHORE, T.REFACTOR) or (kind is T.DOCS and re.search(r"comment|docstring", noun, re.IGNORECASE)):
+    if kind in (T.CHORE, T.REFACTOR) or (kind is T.DOCS and _IN_CODE_DOCS_RE.search(noun)):
         return True
     if kind is T.DOCS:
         return not files.source_files or files.stub_only or files.comment_only

@@ -98,7 +98,8 @@ PERF_PHRASE_RE = re.compile(
     r"|(?:filter|predicate) pushdown"
     r"|fast(?:er)?[- ]paths?|fus(?:e|es|ing)\b|fused\s+(?:[\w+-]+\s+){0,4}kernels?|"
     r"speed(?:s|ing)?[ -]?up|faster|optimi[sz](?!ers?\b)\w*|"
-    r"accelerat\w+|paralleli[sz]\w*|vectori[sz]\w*|zero[- ]copy)\b",
+    r"accelerat\w+|paralleli[sz]\w*|vectori[sz]\w*|zero[- ]copy|"
+    r"(?<=add )(?:avx2|avx-?512\w*|sse[2-4]\w*|neon|sve2?|simd))\b",
     re.IGNORECASE,
 )
 # "kubelet: ...", "model : add ...", "Ruff formatter: ...", "KEP-4639: ...": an area, not a type.
@@ -398,6 +399,9 @@ def parse_title(subject: str, depth: int = 0) -> Title:
     ):  # after "MAINT:" or a gitmoji, "optimize: ..." is an area whatever its word
         parsed.scope = prefix.group("scope")
         text = _take_tags(text[prefix.end() :], parsed.tags)
+        if (nested := SCOPE_PREFIX_RE.match(text)) and not WORD_RE.search(nested.group("scope")):
+            parsed.scope = f"{parsed.scope}/{nested.group('scope')}"  # "api: swagger: fix ...": a nested area
+            text = text[nested.end() :]
     if not parsed.scope:  # an unknown tag ("[ty]", "[uv-resolver]") names a part of the project
         parsed.scope = next((tag for tag in parsed.tags if normalise_tag(tag) not in TAG_RULES), "")
     parsed.text = text

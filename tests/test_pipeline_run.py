@@ -194,3 +194,33 @@ def test_the_negotiated_mode_survives_a_restart_and_can_be_forgotten(env, server
     before = len(server.requests)
     run_cli("run", "--config", str(config), "--date", DAY)
     assert {r.response_format for r in server.requests[before:]} == {"json_schema"}
+
+
+def test_only_the_first_repository_is_collected_while_the_llm_stack_imports() -> None:
+    """``RunState.collect_turn``: the first ``head_start`` repositories go at once; the others wait for the
+    import (it holds the interpreter lock as collecting does), and nobody waits once it is done or failed."""
+    import asyncio
+
+    from commitwatch.runstate import RunState
+
+    async def scenario() -> list[str]:
+        state = RunState(None, None, None, None, None, None, None, asyncio.Semaphore(4))  # type: ignore[arg-type]
+        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        state.client_code = asyncio.ensure_future(gate)
+        state.head_start = 1
+        order: list[str] = []
+
+        async def repository(name: str) -> None:
+            await state.collect_turn()
+            order.append(name)
+
+        tasks = [asyncio.ensure_future(repository(name)) for name in ("first", "second", "third")]
+        await asyncio.sleep(0.05)
+        order.append("imported")
+        gate.set_exception(ImportError("no openai"))  # a failed import is the first request's to report
+        await asyncio.gather(*tasks)
+        await state.collect_turn()  # after the import: no wait
+        assert isinstance(gate.exception(), ImportError)
+        return order
+
+    assert asyncio.run(scenario()) == ["first", "imported", "second", "third"]

@@ -37,7 +37,7 @@ from .progress import RunProgress
 from .redact import redact_commits, redact_pull_text, redact_report, redact_text, redaction_warning
 from .render.html import markup
 from .reportfiles import report_paths, report_stem, write_atomic, write_feeds, write_report
-from .runstate import COLLECT_WORKERS, RunState, all_ran_before, fingerprint, record_failure, repo_name, widen
+from .runstate import COLLECT_WORKERS, RunState, all_ran_before, fingerprint, record_failure, repo_name
 from .selection import select
 from .sources import missing_objects_warning, open_repository, resolve_repo
 from .sources.github import PullLookup
@@ -115,11 +115,10 @@ async def _run_all(
     if "html" in settings.formats:  # its Markdown and sanitizer packages load on first use: not in a thread
         markup("")
     if pool is not None and not all_ran_before(shared):
-        # requests are likely: import the LLM stack while git collects, one repository at a time until it
-        # is in (parsing git's output holds the interpreter lock: four at once slow the import, and the
-        # first request, by half a second), then COLLECT_WORKERS at once
-        shared.collect_slots = asyncio.Semaphore(1)
-        shared.start_client_code().add_done_callback(lambda _: widen(shared.collect_slots, COLLECT_WORKERS - 1))
+        # requests are likely: import the LLM stack while the first repository is read, redacted and
+        # triaged; the others wait until it is in (``RunState.collect_turn``)
+        shared.start_client_code()
+        shared.head_start = 1
     if pool is not None:
         async with pool:
             results = await asyncio.gather(*(_repository(shared, repo) for repo in request.repos))
@@ -137,6 +136,7 @@ async def _repository(run_: RunState, config: RepoConfig) -> RepoResult:
     name = repo_name(config)
     collected: Collected | None = None
     try:
+        await run_.collect_turn()
         async with run_.collect_slots:
             collected = await asyncio.to_thread(collect, run_, config)
         name = collected.ref.name

@@ -43,6 +43,7 @@ class RunState:
     cpu_lane: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     gate: ImportGate = field(default_factory=ImportGate)
     client_code: asyncio.Task[None] | None = None  # importing the LLM stack, once a request is due
+    head_start: int = 0  # repositories read beside that import; the others wait for it (``collect_turn``)
     pull_lookup: PullLookup | None = None  # GitHub pull requests (``enrich``)
 
     def start_client_code(self) -> asyncio.Task[None]:
@@ -55,6 +56,18 @@ class RunState:
         """Wait for the LLM stack, importing it now if the run did not expect requests: a rerun whose
         analyses all come from the store never imports ``openai``."""
         await self.start_client_code()
+
+    async def collect_turn(self) -> None:
+        """Return at once for the first ``head_start`` repositories, or when the LLM stack is not being
+        imported; else once it is. Reading git's output, redacting and triaging hold the interpreter lock
+        as the import does: with every repository's collection beside it, the import took two to three
+        times as long, and the first request waited for it."""
+        if self.client_code is None or self.client_code.done():
+            return
+        if self.head_start > 0:
+            self.head_start -= 1
+            return
+        await asyncio.wait([self.client_code])  # its failure is the first request's to report
 
     async def _load_client_code(self) -> None:
         async with self.gate.exclusive():
@@ -78,12 +91,6 @@ def record_failure(run_: RunState, name: str, collected: Collected | None, error
                     run_.store.reclaim()
     run_.progress.failed(name, error.message)
     return RepoResult(name, error=error)
-
-
-def widen(slots: asyncio.Semaphore, more: int) -> None:
-    """Let ``more`` further holders into ``slots``."""
-    for _ in range(more):
-        slots.release()
 
 
 def all_ran_before(run_: RunState) -> bool:

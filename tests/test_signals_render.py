@@ -13,6 +13,7 @@ from commitwatch.render import render_markdown
 from commitwatch.signals.message import summary_from_body
 from commitwatch.triage import triage
 from tests.cli import run_cli
+from tests.fakes import with_diff_header
 from tests.reportdata import DAY_WINDOW, DYNAMO, GENERATED_AT, headings
 from tests.test_cli import report_files
 
@@ -27,7 +28,7 @@ def commit(seed: str, subject: str, files: tuple[FileChange, ...], body: str = "
 
 
 def patch(path: str, body: str) -> str:
-    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{body}"
+    return with_diff_header(path, body)
 
 
 def report(*commits: Commit) -> ReportData:

@@ -28,6 +28,8 @@ from commitwatch.triage import (
     top_dirs,
     triage,
 )
+from tests.fakes import FileSpec
+from tests.fakes import triage_commit as make_commit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,31 +41,6 @@ C = FileCategory
 HIGH, MEDIUM, LOW = Importance.HIGH, Importance.MEDIUM, Importance.LOW
 WHEN = datetime(2026, 2, 7, 3, 0, tzinfo=timezone.utc)
 LOCALES = Path(__file__).resolve().parents[1] / "src" / "commitwatch" / "locales"
-
-FileSpec = tuple[str, int, int]  # path, additions, deletions
-
-
-def make_commit(
-    subject: str,
-    files: list[FileSpec] | tuple[FileSpec, ...] = (),
-    *,
-    body: str = "",
-    author: tuple[str, str] = ("Ada Lovelace", "ada@example.com"),
-    parents: int = 1,
-) -> Commit:
-    person = Person(*author)
-    return Commit(
-        sha="a" * 40,
-        parents=tuple(f"{i:040x}" for i in range(parents)),
-        author=person,
-        authored_at=WHEN,
-        committer=person,
-        committed_at=WHEN,
-        subject=subject,
-        body=body,
-        files=tuple(FileChange(path, "M", adds, dels) for path, adds, dels in files),
-    )
-
 
 def keys(result_reasons: tuple[Reason, ...]) -> set[str]:
     return {reason.key for reason in result_reasons}

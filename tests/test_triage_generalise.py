@@ -8,6 +8,7 @@ import pytest
 
 from commitwatch.models import ChangeType, Importance
 from commitwatch.triage import triage
+from tests.fakes import with_diff_header
 from tests.test_triage_rules import commit
 
 T = ChangeType
@@ -176,7 +177,7 @@ def test_a_library_vendored_under_underscore_vendor_is_a_dependency() -> None:
 
 
 def _patch(path: str, body: str) -> str:
-    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{body}"
+    return with_diff_header(path, body)
 
 
 def _signal(files: list[File], patches: dict[str, str], subject: str = "Adjust the build options"):  # type: ignore[no-untyped-def]

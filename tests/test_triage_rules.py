@@ -7,8 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from commitwatch.models import ChangeType, Commit, FileChange, Importance, Person
+from commitwatch.models import ChangeType, Commit, FileChange, Importance
 from commitwatch.triage import triage
+from tests.fakes import triage_commit
 
 T = ChangeType
 HIGH, MEDIUM, LOW = Importance.HIGH, Importance.MEDIUM, Importance.LOW
@@ -25,25 +26,8 @@ def commit(
 ) -> Commit:
     """A commit of ``files``: ``(path, added, deleted)``, or ``(status, path, added, deleted)`` with git's
     status letter (``M`` when not given)."""
-    person = Person("Ada Lovelace", "ada@example.com")
-    patches = patches or {}
-    specs = [spec if len(spec) == 4 else ("M", *spec) for spec in files or [("src/a.py", 10, 2)]]
-    changes = tuple(
-        FileChange(path, status, adds, dels, patch=patches.get(path))
-        for status, path, adds, dels in specs  # type: ignore[misc]
-    )
-    return Commit(
-        sha="b" * 40,
-        parents=tuple(f"{i:040x}" for i in range(parents)),
-        author=person,
-        authored_at=WHEN,
-        committer=person,
-        committed_at=WHEN,
-        subject=subject,
-        body=body,
-        files=changes,
-        patches_collected=bool(patches),
-    )
+    specs = [(*spec[1:], spec[0]) if len(spec) == 4 else spec for spec in files or [("src/a.py", 10, 2)]]
+    return triage_commit(subject, specs, body=body, parents=parents, patches=patches, sha="b" * 40)  # type: ignore[arg-type]
 
 
 def judged(subject: str, files: list[tuple[str, int, int]] | None = None, project: str = "", **kw: object):

@@ -8,15 +8,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from commitwatch.models import ChangeType, Commit, FileChange, Importance, Person
+from commitwatch.models import ChangeType, Commit, Importance
 from commitwatch.triage import triage
+from tests.fakes import FileSpec, triage_commit, with_diff_header
 
 T = ChangeType
 HIGH, MEDIUM, LOW = Importance.HIGH, Importance.MEDIUM, Importance.LOW
 WHEN = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
-
-FileSpec = tuple[str, int, int] | tuple[str, int, int, str]
-
 
 def commit(
     subject: str,
@@ -27,28 +25,9 @@ def commit(
     patches: dict[str, str] | None = None,
     author: tuple[str, str] = ("Grace Hopper", "grace@example.org"),
 ) -> Commit:
-    person = Person(*author)
-    patches = patches or {}
-    changes = []
-    for spec in files or [("src/core.py", 10, 2)]:
-        path, adds, dels = spec[0], spec[1], spec[2]
-        status = spec[3] if len(spec) == 4 else "M"
-        patch = patches.get(path)
-        if patch is not None:
-            patch = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{patch}"
-        changes.append(FileChange(path, status, adds, dels, patch=patch))
-    return Commit(
-        sha="c" * 40,
-        parents=tuple(f"{i:040x}" for i in range(parents)),
-        author=person,
-        authored_at=WHEN,
-        committer=person,
-        committed_at=WHEN,
-        subject=subject,
-        body=body,
-        files=tuple(changes),
-        patches_collected=bool(patches),
-    )
+    full = {path: with_diff_header(path, hunks) for path, hunks in (patches or {}).items()}
+    return triage_commit(subject, files or [("src/core.py", 10, 2)], body=body, parents=parents, author=author,
+                         patches=full, sha="c" * 40, when=WHEN)
 
 
 # --- merges: rated and typed by what they merge -------------------------------------------------------

@@ -26,6 +26,48 @@ REPO = RepoRef(spec="acme/engine", kind="remote", name="acme/engine", slug="acme
                url="https://github.com/acme/engine.git", github="acme/engine")
 
 
+def with_diff_header(path: str, hunks: str) -> str:
+    """A file's patch as ``git log -p`` prints it: the ``diff --git``/``---``/``+++`` header, then ``hunks``."""
+    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{hunks}"
+
+
+TRIAGE_TIME = datetime(2026, 2, 7, 3, 0, tzinfo=timezone.utc)
+FileSpec = tuple[str, int, int] | tuple[str, int, int, str]  # path, added, deleted[, git status letter]
+
+
+def triage_commit(
+    subject: str,
+    files: Sequence[FileSpec] = (),
+    *,
+    body: str = "",
+    parents: int = 1,
+    author: tuple[str, str] = ("Ada Lovelace", "ada@example.com"),
+    patches: dict[str, str] | None = None,
+    sha: str = "a" * 40,
+    when: datetime = TRIAGE_TIME,
+) -> Commit:
+    """One commit for a triage test: ``files`` as ``(path, added, deleted)`` or with git's status letter
+    last (``M`` when not given); ``patches`` maps a path to its whole patch (see ``with_diff_header``)."""
+    person = Person(*author)
+    patches = patches or {}
+    changes = tuple(
+        FileChange(spec[0], spec[3] if len(spec) == 4 else "M", spec[1], spec[2], patch=patches.get(spec[0]))
+        for spec in files
+    )
+    return Commit(
+        sha=sha,
+        parents=tuple(f"{i:040x}" for i in range(parents)),
+        author=person,
+        authored_at=when,
+        committer=person,
+        committed_at=when,
+        subject=subject,
+        body=body,
+        files=changes,
+        patches_collected=bool(patches),
+    )
+
+
 def patch_for(path: str, added: Sequence[str], removed: Sequence[str] = (), context: int = 3, start: int = 10) -> str:
     """A unified diff of one hunk: ``context`` lines, the removed and added lines, ``context`` lines."""
     before = [f" context line {start + i}" for i in range(context)]

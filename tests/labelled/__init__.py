@@ -28,6 +28,7 @@ from pathlib import Path
 
 from commitwatch.models import ChangeType, Commit, FileChange, Importance, Person, Triage
 from commitwatch.triage import triage
+from tests.fakes import with_diff_header
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -72,7 +73,7 @@ def _file(spec: str, patches: dict[str, str]) -> FileChange:
     status = match.group("status") or ("A" if dels == 0 and adds > 0 and path not in patches and adds > 50 else "M")
     patch = patches.get(path)
     if patch is not None:
-        patch = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{patch}"
+        patch = with_diff_header(path, patch)
     return FileChange(path, status, adds, dels, patch=patch)
 
 

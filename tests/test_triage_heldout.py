@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from commitwatch.models import ChangeType, Importance
-from tests.labelled import Labelled, Outcome, accuracy, load, measure, report
+from tests.labelled import Labelled, check_accuracy, load
 
 HELDOUT = Path(__file__).resolve().parent / "data" / "triage_heldout.toml"
 
@@ -28,18 +28,6 @@ IMPORTANCE_FLOOR = 0.915
 
 def _cases() -> list[Labelled]:
     return load([HELDOUT])
-
-
-def confusions(outcomes: list[Outcome], top: int = 12) -> str:
-    """The most frequent (label -> triage) confusions of type and of importance, one line each."""
-    types = Counter(f"{o.case.type.value}->{o.result.change_type.value}" for o in outcomes if not o.type_ok)
-    levels = Counter(f"{o.case.levels[0].value}->{o.result.importance.value}" for o in outcomes if not o.level_ok)
-    return "\n".join(
-        [
-            "type confusions: " + ", ".join(f"{k} {n}" for k, n in types.most_common(top)),
-            "importance confusions: " + ", ".join(f"{k} {n}" for k, n in levels.most_common(top)),
-        ]
-    )
 
 
 def test_the_heldout_set_is_large_and_mixed() -> None:
@@ -59,11 +47,4 @@ def test_the_heldout_set_is_large_and_mixed() -> None:
 
 
 def test_heldout_accuracy_meets_the_floor() -> None:
-    outcomes = measure(_cases())
-    type_accuracy, importance_accuracy = accuracy(outcomes)
-    print(f"\nheld-out: type accuracy {type_accuracy:.1%}, importance accuracy {importance_accuracy:.1%}")
-    print(confusions(outcomes))
-    summary = report(outcomes)
-    print(summary)
-    assert type_accuracy >= TYPE_FLOOR, summary
-    assert importance_accuracy >= IMPORTANCE_FLOOR, summary
+    check_accuracy("held-out", _cases(), TYPE_FLOOR, IMPORTANCE_FLOOR)

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.labelled import Labelled, accuracy, check_heldout_shape, load, measure, new_projects, report
+from tests.labelled import Labelled, accuracy, check_accuracy, check_heldout_shape, load, measure, new_projects
 from tests.test_triage_heldout import HELDOUT as HELDOUT1
-from tests.test_triage_heldout import confusions
 
 HELDOUT2 = Path(__file__).resolve().parent / "data" / "triage_heldout2.toml"
 
@@ -56,11 +55,4 @@ def test_overlap() -> None:
 
 
 def test_second_heldout_accuracy_meets_the_floor() -> None:
-    outcomes = measure(_cases())
-    type_accuracy, importance_accuracy = accuracy(outcomes)
-    print(f"\nheld-out 2: type accuracy {type_accuracy:.1%}, importance accuracy {importance_accuracy:.1%}")
-    print(confusions(outcomes))
-    summary = report(outcomes)
-    print(summary)
-    assert type_accuracy >= TYPE_FLOOR, summary
-    assert importance_accuracy >= IMPORTANCE_FLOOR, summary
+    check_accuracy("held-out 2", _cases(), TYPE_FLOOR, IMPORTANCE_FLOOR)

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.labelled import Labelled, accuracy, check_heldout_shape, load, measure, new_projects, report
+from tests.labelled import Labelled, check_accuracy, check_heldout_shape, load, new_projects
 from tests.test_triage_heldout import HELDOUT as HELDOUT1
-from tests.test_triage_heldout import confusions
 from tests.test_triage_heldout2 import HELDOUT2
 from tests.test_triage_heldout3 import HELDOUT3
 
@@ -55,11 +54,4 @@ def test_every_project_is_new() -> None:
 
 
 def test_fourth_heldout_accuracy_meets_the_floor() -> None:
-    outcomes = measure(_cases())
-    type_accuracy, importance_accuracy = accuracy(outcomes)
-    print(f"\nheld-out 4: type accuracy {type_accuracy:.1%}, importance accuracy {importance_accuracy:.1%}")
-    print(confusions(outcomes))
-    summary = report(outcomes)
-    print(summary)
-    assert type_accuracy >= TYPE_FLOOR, summary
-    assert importance_accuracy >= IMPORTANCE_FLOOR, summary
+    check_accuracy("held-out 4", _cases(), TYPE_FLOOR, IMPORTANCE_FLOOR)

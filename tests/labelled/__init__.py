@@ -205,3 +205,28 @@ def report(outcomes: list[Outcome]) -> str:
             got = f"{o.result.change_type.value}/{o.result.importance.value} ({o.result.score})"
             lines.append(f"- `{o.case.id}` {o.case.commit.subject[:90]} — label {want}, triage {got}")
     return "\n".join(lines)
+
+
+def confusions(outcomes: list[Outcome], top: int = 12) -> str:
+    """The most frequent (label -> triage) confusions of type and of importance, one line each."""
+    types = Counter(f"{o.case.type.value}->{o.result.change_type.value}" for o in outcomes if not o.type_ok)
+    levels = Counter(f"{o.case.levels[0].value}->{o.result.importance.value}" for o in outcomes if not o.level_ok)
+    return "\n".join(
+        [
+            "type confusions: " + ", ".join(f"{k} {n}" for k, n in types.most_common(top)),
+            "importance confusions: " + ", ".join(f"{k} {n}" for k, n in levels.most_common(top)),
+        ]
+    )
+
+
+def check_accuracy(name: str, cases: list[Labelled], type_floor: float, importance_floor: float) -> None:
+    """Triage over ``cases``: print the accuracies, the confusions and the misses (``-s``), and fail below
+    either floor."""
+    outcomes = measure(cases)
+    type_accuracy, importance_accuracy = accuracy(outcomes)
+    print(f"\n{name}: type accuracy {type_accuracy:.1%}, importance accuracy {importance_accuracy:.1%}")
+    print(confusions(outcomes))
+    summary = report(outcomes)
+    print(summary)
+    assert type_accuracy >= type_floor, summary
+    assert importance_accuracy >= importance_floor, summary
